@@ -1,0 +1,34 @@
+"""`safeschool`: the single command-line entry point.
+
+Every Django management command is available (`safeschool migrate`, `safeschool shell`…), as
+are the project's own (`safeschool up`, `safeschool seed-demo`…). Commands written with hyphens
+run the management command of the same name with underscores. The filter engine's commands
+(`safeschool filter decide|check-config`) run without starting Django at all.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+DJANGO_FREE = {("filter", "decide"), ("filter", "check-config")}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if tuple(args[:2]) in DJANGO_FREE:
+        from safeschool.engine.cli import main as filter_main
+
+        return filter_main(args[1:])
+    if args and not args[0].startswith("-"):
+        args[0] = args[0].replace("-", "_")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safeschool.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["safeschool", *args])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

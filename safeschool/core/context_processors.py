@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from safeschool.accounts.permissions import schools_for
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """The schools the user can switch between, for the header."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"my_schools": list(schools_for(user).only("name", "slug"))}
