@@ -3,7 +3,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.contrib.auth.forms import PasswordChangeForm
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -13,6 +14,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from safeschool.accounts import throttle
+from safeschool.accounts.forms import LoginForm
 from safeschool.accounts.models import User
 from safeschool.audit import services as audit
 
@@ -30,27 +32,22 @@ def _safe_next(request: HttpRequest) -> str:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
-    form = AuthenticationForm(request, data=request.POST or None)
+    form = LoginForm(request, data=request.POST or None)
     if request.method == "POST":
-        username = request.POST.get("username", "")[:150]
-        address = audit.client_address(request)
-        known = User.objects.filter(username__iexact=username).first()
-        if throttle.is_locked(username, address):
-            audit.record("user.login_locked", subject=known, data={"username": username},
-                         request=request)
-            form = AuthenticationForm(request)
-            form.add_error(None, "Too many failed attempts. Wait 15 minutes, then try again, "
-                                 "or ask your administrator to help.")
-        elif form.is_valid():
+        if form.is_valid():
             user = form.get_user()
             login(request, user)
-            throttle.clear_failures(username)
+            throttle.clear_failures(user.get_username())
             audit.record("user.logged_in", actor=user, subject=user, request=request)
             return redirect(_safe_next(request))
+        username = request.POST.get("username", "")[:150]
+        known = User.objects.filter(username__iexact=username).first()
+        if form.has_error(NON_FIELD_ERRORS, "locked"):
+            action = "user.login_locked"
         else:
-            throttle.note_failure(username, address)
-            audit.record("user.login_failed", subject=known, data={"username": username},
-                         request=request)
+            action = "user.login_failed"
+            throttle.note_failure(username, audit.client_address(request))
+        audit.record(action, subject=known, data={"username": username}, request=request)
     return render(request, "accounts/login.html", {"form": form, "next": _safe_next(request)})
 
 
@@ -66,7 +63,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters()
 @require_http_methods(["GET", "POST"])
 def password_change_view(request: HttpRequest) -> HttpResponse:
-    form = PasswordChangeForm(request.user, data=request.POST or None)  # type: ignore[arg-type]
+    form = PasswordChangeForm(request.user, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         update_session_auth_hash(request, user)
@@ -74,5 +71,3 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Your password has been changed.")
         return redirect("schools:home")
     return render(request, "accounts/password_change.html", {"form": form})
-
-

@@ -20,14 +20,22 @@ PAGE_SIZE = 50
 
 
 class AuditSearchForm(forms.Form):
-    q = forms.CharField(label="Search", required=False,
-                        help_text="Part of an action, a person's user name or a record's name")
-    action = forms.CharField(label="Action starts with", required=False,
-                             help_text="For example concern. or user.logged_in")
-    since = forms.DateField(label="From", required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label="To", required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        help_text="Part of an action, a person's user name or a record's name",
+    )
+    action = forms.CharField(
+        label="Action starts with",
+        required=False,
+        help_text="For example concern. or user.logged_in",
+    )
+    since = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
@@ -52,7 +60,8 @@ def search(events: QuerySet[AuditEvent], data: dict[str, object]) -> QuerySet[Au
     text = str(data.get("q") or "").strip()
     if text:
         events = events.filter(
-            Q(action__icontains=text) | Q(actor_name__icontains=text)
+            Q(action__icontains=text)
+            | Q(actor_name__icontains=text)
             | Q(subject_label__icontains=text)
         )
     if data.get("action"):
@@ -75,7 +84,12 @@ def audit_log(request: HttpRequest, slug: str) -> HttpResponse:
     elif form.is_bound:
         events = events.none()
     page = Paginator(events.select_related("school"), PAGE_SIZE).get_page(request.GET.get("page"))
-    audit.record("audit.searched", actor=request.user, school=school,
-                 data={k: str(v) for k, v in request.GET.items() if k != "page"}, request=request)
+    audit.record(
+        "audit.searched",
+        actor=request.user,
+        school=school,
+        data={k: str(v) for k, v in request.GET.items() if k != "page"},
+        request=request,
+    )
     template = "audit/_rows.html" if request.headers.get("HX-Request") else "audit/log.html"
     return render_school(request, school, template, {"form": form, "page": page})

@@ -43,9 +43,7 @@ class SchoolClass(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "classes"
-        constraints = [
-            models.UniqueConstraint(fields=["school", "name"], name="unique_class_name")
-        ]
+        constraints = [models.UniqueConstraint(fields=["school", "name"], name="unique_class_name")]
 
     def __str__(self) -> str:
         return self.name
@@ -155,7 +153,9 @@ class Carer(models.Model):
     last_name = models.CharField(max_length=100)
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=30, blank=True)
-    children = models.ManyToManyField(Pupil, through="CarerLink", related_name="carers")
+    children: models.ManyToManyField[Pupil, CarerLink] = models.ManyToManyField(
+        Pupil, through="CarerLink", related_name="carers"
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -182,9 +182,7 @@ class CarerLink(models.Model):
 
     class Meta:
         ordering = ["contact_priority"]
-        constraints = [
-            models.UniqueConstraint(fields=["carer", "pupil"], name="unique_carer_link")
-        ]
+        constraints = [models.UniqueConstraint(fields=["carer", "pupil"], name="unique_carer_link")]
 
     def __str__(self) -> str:
         return f"{self.carer} ({self.relationship} of {self.pupil})"

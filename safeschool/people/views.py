@@ -23,10 +23,14 @@ def pupil_list(request: HttpRequest, slug: str) -> HttpResponse:
     if year in YearGroup.values:
         pupils = pupils.filter(year_group=year)
     page = Paginator(pupils, PAGE_SIZE).get_page(request.GET.get("page"))
-    template = "people/_pupil_rows.html" if request.headers.get("HX-Request") else "people/pupil_list.html"
+    template = (
+        "people/_pupil_rows.html" if request.headers.get("HX-Request") else "people/pupil_list.html"
+    )
     years = [y for y in YearGroup if school.pupils.filter(year_group=y).exists()]
     return render_school(
-        request, school, template,
+        request,
+        school,
+        template,
         {"page": page, "q": request.GET.get("q", ""), "year": year, "years": years},
     )
 
@@ -36,11 +40,19 @@ def pupil_detail(request: HttpRequest, slug: str, pupil_id: str) -> HttpResponse
     school = get_school_for(request.user, slug)
     pupil = access.get_pupil_for(request.user, school, pupil_id)
     sensitive = has_capability(request.user, school, Capability.PEOPLE_SENSITIVE)
-    audit.record("pupil.viewed", actor=request.user, school=school, subject=pupil,
-                 data={"sensitive": sensitive}, request=request)
+    audit.record(
+        "pupil.viewed",
+        actor=request.user,
+        school=school,
+        subject=pupil,
+        data={"sensitive": sensitive},
+        request=request,
+    )
     carers = pupil.carer_links.select_related("carer") if sensitive else []
     return render_school(
-        request, school, "people/pupil_detail.html",
+        request,
+        school,
+        "people/pupil_detail.html",
         {"pupil": pupil, "sensitive": sensitive, "carer_links": carers},
     )
 

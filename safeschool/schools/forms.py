@@ -13,11 +13,13 @@ class AppointmentForm(forms.Form):
     role = forms.ChoiceField(choices=KeyRole.choices)
     person = forms.ModelChoiceField(queryset=Adult.objects.none(), label="Person")
     starts_on = forms.DateField(
-        label="Starts on", widget=forms.DateInput(attrs={"type": "date"}),
+        label="Starts on",
+        widget=forms.DateInput(attrs={"type": "date"}),
         initial=timezone.localdate,
     )
     review_due = forms.DateField(
-        label="Review due (optional)", required=False,
+        label="Review due (optional)",
+        required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
@@ -30,6 +32,7 @@ class AppointmentForm(forms.Form):
 
 class EndAppointmentForm(forms.Form):
     ends_on = forms.DateField(
-        label="Ends on", widget=forms.DateInput(attrs={"type": "date"}),
+        label="Ends on",
+        widget=forms.DateInput(attrs={"type": "date"}),
         initial=timezone.localdate,
     )

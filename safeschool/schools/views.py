@@ -37,7 +37,9 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         .select_related("person")[:20]
     )
     return render_school(
-        request, school, "schools/detail.html",
+        request,
+        school,
+        "schools/detail.html",
         {"register": _register(school), "past": past, "key_roles": KeyRole},
     )
 
@@ -69,6 +71,8 @@ def end_appointment(request: HttpRequest, slug: str, appointment_id: str) -> Htt
             messages.success(request, f"{appointment} has been ended.")
             return redirect("schools:detail", slug=school.slug)
     return render_school(
-        request, school, "schools/end_appointment.html",
+        request,
+        school,
+        "schools/end_appointment.html",
         {"form": form, "appointment": appointment},
     )

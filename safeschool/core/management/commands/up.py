@@ -22,11 +22,15 @@ class Command(BaseCommand):
     help = "Prepare the database and start SafeSchool's web app."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--demo", action="store_true",
-                            help="Seed the invented demo schools if they are not there yet.")
+        parser.add_argument(
+            "--demo",
+            action="store_true",
+            help="Seed the invented demo schools if they are not there yet.",
+        )
         parser.add_argument("--host", default=os.environ.get("SAFESCHOOL_HOST", "127.0.0.1"))
-        parser.add_argument("--port", type=int,
-                            default=int(os.environ.get("SAFESCHOOL_PORT", "8000")))
+        parser.add_argument(
+            "--port", type=int, default=int(os.environ.get("SAFESCHOOL_PORT", "8000"))
+        )
         parser.add_argument("--threads", type=int, default=8)
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -1,0 +1,54 @@
+"""Shared fixtures: the demo trust, seeded once per test session, and clients logged in as
+its named personas."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from safeschool.accounts.models import User
+from safeschool.core import demo
+from safeschool.people.models import Pupil
+from safeschool.schools.models import School
+
+PERSONAS = ["dsl", "deputy", "head", "teacher", "technician", "governor", "chair", "riverside-dsl"]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: object) -> None:
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        demo.seed()
+
+
+@pytest.fixture
+def oakfield(db: None) -> School:
+    return School.objects.get(slug="oakfield")
+
+
+@pytest.fixture
+def riverside(db: None) -> School:
+    return School.objects.get(slug="riverside")
+
+
+@pytest.fixture
+def login_as(db: None) -> Callable[[str], Client]:
+    """A test client logged in as the named demo persona."""
+
+    def make(username: str) -> Client:
+        client = Client()
+        client.force_login(User.objects.get(username=username))
+        return client
+
+    return make
+
+
+@pytest.fixture
+def oakfield_pupil(oakfield: School) -> Pupil:
+    return Pupil.objects.filter(school=oakfield).order_by("last_name", "first_name").first()  # type: ignore[return-value]
+
+
+@pytest.fixture
+def riverside_pupil(riverside: School) -> Pupil:
+    return Pupil.objects.filter(school=riverside).order_by("last_name").first()  # type: ignore[return-value]

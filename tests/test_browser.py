@@ -1,0 +1,113 @@
+"""End to end in Debian's Chromium, driven by Playwright, against a live server."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from safeschool.core import demo
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
+]
+# Playwright's sync API runs an event loop in this thread; the ORM calls here are still
+# plain synchronous test code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def site(live_server: object, transactional_db: None) -> str:
+    if not demo.is_seeded():  # an earlier live-server test flushed the database
+        demo.seed()
+    return str(live_server.url)  # type: ignore[attr-defined]
+
+
+def _log_in(page: object, site: str, username: str) -> None:
+    page.goto(f"{site}/")  # type: ignore[attr-defined]
+    page.get_by_label("Username").fill(username)  # type: ignore[attr-defined]
+    page.get_by_label("Password").fill("oakfield-demo")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Log in").click()  # type: ignore[attr-defined]
+
+
+def test_teacher_logs_in_sees_home_and_logs_out(browser: object, site: str) -> None:
+    from playwright.sync_api import expect
+
+    page = browser.new_page()  # type: ignore[attr-defined]
+    _log_in(page, site, "teacher")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Oakfield Primary School")
+    expect(page.get_by_text("Sam Whitfield").first).to_be_visible()
+    expect(page.get_by_role("link", name="Pupils")).to_be_visible()
+    expect(page.get_by_role("link", name="Audit log")).to_have_count(0)
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Log in to SafeSchool")
+    page.goto(f"{site}/s/oakfield/")
+    expect(page).to_have_url(f"{site}/accounts/login/?next=/s/oakfield/")
+
+
+def test_wrong_password_shows_an_error_summary(browser: object, site: str) -> None:
+    from playwright.sync_api import expect
+
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(f"{site}/accounts/login/")
+    page.get_by_label("Username").fill("teacher")
+    page.get_by_label("Password").fill("not-the-password")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("alert")).to_contain_text("There is a problem")
+
+
+def test_pupil_search_updates_as_you_type(browser: object, site: str) -> None:
+    from playwright.sync_api import expect
+
+    from safeschool.people.models import Pupil
+
+    pupil = Pupil.objects.filter(school__slug="oakfield").order_by("last_name").last()
+    assert pupil is not None
+    page = browser.new_page()  # type: ignore[attr-defined]
+    _log_in(page, site, "dsl")
+    page.get_by_role("link", name="Pupils").click()
+    page.get_by_label("Name").fill(pupil.first_name + " " + pupil.last_name)
+    same_name = Pupil.objects.filter(
+        school__slug="oakfield", first_name=pupil.first_name, last_name=pupil.last_name
+    ).count()
+    rows = page.locator("#pupil-rows tbody tr")
+    expect(rows).to_have_count(same_name)
+    expect(rows.first).to_contain_text(f"{pupil.last_name}, {pupil.first_name}")
+    assert "q=" in page.url, "the search is kept in the address for the back button"
+
+
+def test_dsl_sees_log_ins_on_the_audit_page(browser: object, site: str) -> None:
+    from playwright.sync_api import expect
+
+    page = browser.new_page()  # type: ignore[attr-defined]
+    _log_in(page, site, "dsl")
+    page.get_by_role("link", name="Audit log").click()
+    page.get_by_label("Action starts with").fill("user.logged_in")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator("table.audit-table")).to_contain_text("user.logged_in")
+    expect(page.locator("table.audit-table")).to_contain_text("dsl")
