@@ -18,7 +18,8 @@ from .normalise import normalise_entry, normalise_host
 MAX_PROBLEMS_PER_FILE = 10_000
 """Problems kept in detail per file; further ones are counted but not stored."""
 
-_LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
+_CHAR = "a-z0-9_\u00a1-\ufffc"
+_LABEL = rf"[{_CHAR}](?:[{_CHAR}-]{{0,61}}[{_CHAR}])?"
 _DOMAIN = rf"\.?(?:{_LABEL}\.)*{_LABEL}\.?"
 _VALID_DOMAIN = re.compile(_DOMAIN)
 # A line that is neither blank, a comment nor a domain (checked over a whole file at once).
@@ -118,23 +119,27 @@ def parse_domains(text: str, path: str) -> ListContents:
     result = ListContents()
     text = text.lower()
     bad = list(_BAD_DOMAIN_LINE.finditer(text))
-    if bad:
-        for match, number in zip(bad, _line_numbers(text, [m.start() for m in bad])):
-            result.problems.add(Problem(path, number, "not a domain name", match.group().strip()))
-    if not bad and "#" not in text and "." in text and text.isascii() and "\r" not in text:
-        # Fast path for clean files: split in C, and only touch entries with stray dots.
-        result.domains = [d.strip(".") if d[0] == "." or d[-1] == "." else d
-                          for d in text.split()] if ("\n." in text or ".\n" in text
-                                                      or text.startswith(".")
-                                                      or text.rstrip().endswith("."))\
-            else text.split()
-        return result
-    bad_lines = {m.group() for m in bad}
-    for raw in text.splitlines():
-        line = raw.partition("#")[0].strip()
-        if line and raw not in bad_lines:
-            result.domains.append(normalise_entry(line))
+    numbers = _line_numbers(text, [m.start() for m in bad])
+    for match, number in zip(bad, numbers):
+        result.problems.add(Problem(path, number, "not a domain name", match.group().strip()))
+    if bad or "#" in text or "\r" in text or not text.isascii():
+        result.domains = _domains_slowly(text, set(numbers))
+    elif text.startswith(".") or "\n." in text or ".\n" in text or text.rstrip().endswith("."):
+        result.domains = [d.strip(".") for d in text.split()]
+    else:
+        # Clean files, the common case for a million-line list: split in C.
+        result.domains = text.split()
     return result
+
+
+def _domains_slowly(text: str, bad_numbers: set[int]) -> list[str]:
+    """Domains of a file with comments, bad lines or non-ASCII names, line by line."""
+    out = []
+    for number, raw in enumerate(text.split("\n"), 1):
+        line = raw.partition("#")[0].strip()
+        if line and number not in bad_numbers:
+            out.append(normalise_entry(line))
+    return out
 
 
 def parse_urls(text: str, path: str) -> ListContents:

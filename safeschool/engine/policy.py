@@ -1,0 +1,263 @@
+"""The Policy: one loaded set of lists, groups and rules, and the decision for each request."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .builder import ILLEGAL, Indexes, LabelStats
+from .decision import ALLOW, BLOCK, REWRITE, Decision
+from .lists import Problems
+from .model import ALL, IN_ADDR, LABEL, NONE, Group, Item, RuleSet, parse_address
+from .normalise import Target, is_ip_address, normalise_host, split_target, stripped_host, url_key
+from .safesearch import dns_cname, proxy_rewrite
+
+SQUIDGUARD = "squidguard"
+SAFESCHOOL = "safeschool"
+_STATUS_PREFIX = re.compile(r"(30[12378]):(.*)", re.S)
+_GROUP_CACHE_LIMIT = 65536
+_NO_TEXT = ""
+
+
+@dataclass
+class PolicyInfo:
+    """Where a policy came from and what it holds (for check-config and the web app)."""
+
+    source: str
+    kind: str
+    """``snapshot`` or ``squidguard``."""
+    version: int | None = None
+    stats: dict[str, LabelStats] = field(default_factory=dict)
+    problems: Problems = field(default_factory=Problems)
+
+
+class Policy:
+    """A loaded, read-only policy. Safe to share between threads; cheap to replace whole."""
+
+    def __init__(
+        self,
+        indexes: Indexes,
+        groups: list[Group],
+        fallback: Group,
+        *,
+        identity: str,
+        info: PolicyInfo,
+        illegal_redirect: str | None = None,
+        default_redirect: str | None = None,
+    ) -> None:
+        self.groups = groups
+        self.fallback = fallback
+        self.identity = identity
+        self.info = info
+        self._table = indexes.table
+        self._urls = indexes.urls
+        self._illegal_regex = indexes.expressions.get(ILLEGAL)
+        self._needs_key = bool(indexes.urls or indexes.expressions)
+        self._illegal_redirect = illegal_redirect
+        self._default_redirect = default_redirect
+        self._timed = _uses_time(groups + [fallback])
+        self._group_cache: dict[tuple[str | None, str | None], tuple[Group, ...]] = {}
+        self._decisions: dict[tuple[str, str, str | None, str], Decision] = {}
+
+    def decide(
+        self,
+        url_or_host: str,
+        client_ip: str | None = None,
+        user: str | None = None,
+        when: datetime | None = None,
+    ) -> Decision:
+        """Decide one proxy request.
+
+        Args:
+            url_or_host: a URL (``http://host/path``), a CONNECT target (``host:443``) or a
+                bare host name, exactly as the proxy saw it.
+            client_ip: the client's address, or None (``-``) when unknown.
+            user: the authenticated user name, or None (``-``) when unknown.
+            when: the moment to judge time-dependent rules at; naive times are local time,
+                aware ones are converted to local time. Defaults to now.
+
+        Returns:
+            A Decision. Rule order: the illegal-content layer (never overridable), then the
+            group's allow-list, deny-list and categories as its schedule says at ``when``,
+            then safe search, then the group's default.
+        """
+        return self._decide(url_or_host, split_target(url_or_host), client_ip, user, when, False)
+
+    def decide_dns(
+        self, qname: str, client_ip: str | None = None, when: datetime | None = None
+    ) -> Decision:
+        """Decide a DNS query for ``qname`` (a host name, trailing dot allowed).
+
+        Only host-level entries apply (domain lists, and URL-list entries without a path);
+        expressions are matched against the host name. When safe search applies the decision
+        is ``rewrite`` with ``cname`` set to the name to answer with, for example
+        ``forcesafesearch.google.com``.
+        """
+        target = Target(normalise_host(qname), _NO_TEXT, _NO_TEXT)
+        return self._decide(qname, target, client_ip, None, when, True)
+
+    def _decide(
+        self, url: str, target: Target, client_ip: str | None, user: str | None,
+        when: datetime | None, dns: bool,
+    ) -> Decision:
+        host = target.host
+        numeric = is_ip_address(host)
+        mask = self._table.exact_mask(host) if numeric else self._table.mask(host)
+        key = url_key(host, target.path) if self._needs_key else host
+        if self._urls:
+            mask |= self._url_mask(host, key)
+        now = _local(when) if when is not None else (datetime.now() if self._timed else None)
+        group = self.group_for(client_ip, user, now)
+        if mask & 1 or (self._illegal_regex is not None and self._illegal_regex.search(key)):
+            return self._block(ILLEGAL, "illegal", self._illegal_redirect, url, client_ip,
+                               user, group.name)
+        rules = group.rules_at(now)
+        for item in rules.items:
+            if item.when is not None and (now is None or not item.when.holds(now)):
+                continue
+            if item.kind == LABEL:
+                if not ((mask & item.bit and not mask & item.unless)
+                        or (item.regex is not None and item.regex.search(key))):
+                    continue
+            elif item.kind == IN_ADDR and not numeric:
+                continue
+            if not item.allow:
+                redirect = item.redirect or rules.redirect or self._default_redirect
+                return self._block(item.name, item.rule, redirect, url, client_ip, user,
+                                   group.name)
+            return self._allowed(item, rules, group, url, target, dns)
+        if not rules.default_allow:
+            redirect = rules.redirect or self._default_redirect
+            return self._block(NONE, "default", redirect, url, client_ip, user, group.name)
+        return self._allowed(None, rules, group, url, target, dns)
+
+    def _url_mask(self, host: str, key: str) -> int:
+        """Bits of URL-list entries (host, path prefix) matching the request."""
+        found = 0
+        rest = key[len(host):]
+        for name in (host, stripped_host(host)):
+            entries = self._urls.get(name) if name else None
+            if entries:
+                for prefix, bit in entries:
+                    if rest.startswith(prefix):
+                        found |= bit
+        return found
+
+    def _allowed(
+        self, item: Item | None, rules: RuleSet, group: Group, url: str, target: Target,
+        dns: bool,
+    ) -> Decision:
+        """An allowed request, after squidGuard ``rew`` rules and safe search."""
+        if dns and rules.safe_search.enabled:
+            found = dns_cname(target.host, rules.safe_search)
+            if found:
+                return Decision(REWRITE, f"safe-search:{found[1]}", group.name, "safe-search",
+                                cname=found[0])
+        elif not dns:
+            changed = self._rewritten(rules, group, url, target)
+            if changed is not None:
+                return changed
+        category = item.name if item is not None and item.kind == LABEL else None
+        rule = item.rule if item is not None and item.kind == LABEL else "default"
+        return self._cached(ALLOW, group.name, category, rule)
+
+    def _rewritten(
+        self, rules: RuleSet, group: Group, url: str, target: Target
+    ) -> Decision | None:
+        for rewrite in rules.rewrites:
+            new_url, count = rewrite.pattern.subn(rewrite.replacement, url, count=1)
+            if count and new_url != url:
+                return Decision(REWRITE, None, group.name, "rewrite", new_url, rewrite.status)
+        if rules.safe_search.enabled:
+            found = proxy_rewrite(target, url, rules.safe_search)
+            if found is not None:
+                new_url, header, engine = found
+                action = REWRITE if new_url is not None else ALLOW
+                return Decision(action, f"safe-search:{engine}", group.name, "safe-search",
+                                new_url, header=header)
+        return None
+
+    def _cached(self, action: str, group: str, category: str | None, rule: str) -> Decision:
+        key = (action, group, category, rule)
+        found = self._decisions.get(key)
+        if found is None:
+            found = self._decisions[key] = Decision(action, category, group, rule)
+        return found
+
+    def _block(
+        self, category: str, rule: str, template: str | None, url: str,
+        client_ip: str | None, user: str | None, group: str,
+    ) -> Decision:
+        if template is None:
+            return self._cached(BLOCK, group, category, rule)
+        redirect, status = fill_redirect(template, url, client_ip, user, group, category)
+        return Decision(BLOCK, category, group, rule, redirect, status)
+
+    def group_for(
+        self, client_ip: str | None, user: str | None, when: datetime | None = None
+    ) -> Group:
+        """The group whose rules apply to this client and user at ``when``.
+
+        squidGuard configurations follow squidGuard: the first ``src`` (in file order) whose
+        address ranges and user names all match, else ``default``. Snapshots match by user
+        name where known, else by address range, else the most restrictive group.
+        """
+        key = (client_ip, user)
+        candidates = self._group_cache.get(key)
+        if candidates is None:
+            candidates = self._candidates(client_ip, user)
+            if len(self._group_cache) >= _GROUP_CACHE_LIMIT:
+                self._group_cache.clear()
+            self._group_cache[key] = candidates
+        for group in candidates:
+            if group.when is None or (when is not None and group.when.holds(when)):
+                return group
+        return self.fallback
+
+    def _candidates(self, client_ip: str | None, user: str | None) -> tuple[Group, ...]:
+        address = parse_address(client_ip)
+        name = None if user in (None, "", "-") else user
+        if self.identity == SQUIDGUARD:
+            return tuple(
+                g for g in self.groups
+                if (g.networks or g.users)
+                and (not g.networks or g.has_address(address))
+                and (not g.users or name in g.users)
+            )
+        lowered = name.lower() if name else None
+        by_user = [g for g in self.groups if lowered is not None and lowered in g.users]
+        return tuple(by_user + [g for g in self.groups if g.has_address(address)])
+
+
+def fill_redirect(
+    template: str, url: str, client_ip: str | None, user: str | None, group: str, category: str
+) -> tuple[str, int | None]:
+    """Fill squidGuard's ``%a %n %i %s %t %u`` into a redirect; split off a ``302:`` prefix."""
+    status = None
+    found = _STATUS_PREFIX.fullmatch(template)
+    if found:
+        status, template = int(found.group(1)), found.group(2)
+    if "%" in template:
+        values = {"a": client_ip or "", "n": "", "i": "" if user in (None, "-") else user,
+                  "s": group, "t": category, "u": url, "%": "%"}
+        template = re.sub(r"%([anistu%])", lambda m: values[m.group(1)] or "", template)
+    return template, status
+
+
+def _local(when: datetime) -> datetime:
+    """Naive datetimes are local already; aware ones are converted to local time."""
+    return when if when.tzinfo is None else when.astimezone().replace(tzinfo=None)
+
+
+def _uses_time(groups: list[Group]) -> bool:
+    for group in groups:
+        if group.when is not None:
+            return True
+        for variant in group.variants:
+            if variant.when is not None or any(i.when for i in variant.rules.items):
+                return True
+    return False
+
+
+__all__ = ["ALL", "Policy", "PolicyInfo", "fill_redirect", "SQUIDGUARD", "SAFESCHOOL"]
