@@ -107,7 +107,8 @@ class IndexBuilder:
 
     def add_domains(self, name: str, domains: Iterable[str]) -> None:
         """Add normalised domains under a label."""
-        self.stats[name].domains += self._domains.add(self.label(name), domains)
+        number = self.label(name)
+        self.stats[name].domains += self._domains.add(number, domains)
 
     def add_urls(self, name: str, urls: Iterable[tuple[str, str]]) -> None:
         """Add (host, path prefix) URL entries under a label."""

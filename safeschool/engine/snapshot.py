@@ -68,7 +68,7 @@ def parse_snapshot(data: Any, source: str = "<snapshot>", base: Path | None = No
         group.variants = bind_variants(group.variants, indexes)
     fallback = _fallback(groups, data.get("unmatched_group"), source)
     stats = {name.removeprefix("cat:"): s for name, s in indexes.stats.items()
-             if name.startswith("cat:") or name == ILLEGAL}
+             if (name.startswith("cat:") or name == ILLEGAL) and "!" not in name}
     info = PolicyInfo(source, "snapshot", data["version"], stats, indexes.problems)
     illegal = data.get("illegal") or {}
     return Policy(indexes, groups, fallback, identity=SAFESCHOOL, info=info,

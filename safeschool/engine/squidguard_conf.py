@@ -326,7 +326,7 @@ def _build(config: _Config, source: str) -> Policy:
                                        indexes)
         groups.append(group)
     stats = {name.removeprefix("cat:"): s for name, s in indexes.stats.items()
-             if name.startswith("cat:")}
+             if name.startswith("cat:") and "!" not in name}
     info = PolicyInfo(source, "squidguard", None, stats, indexes.problems)
     default_redirect = config.acls["default"][0].rules.redirect
     return Policy(indexes, groups, fallback, identity=SQUIDGUARD, info=info,
