@@ -99,7 +99,7 @@ def _insert_all(
 class DomainTable:
     """Read-only map from a host (and its parent domains) to a bit mask of labels."""
 
-    __slots__ = ("_keys", "_sets", "_size", "_masks", "count")
+    __slots__ = ("_keys", "_masks", "_sets", "_size", "count")
 
     def __init__(
         self, keys: array[int], sets: array[int], size: int, masks: list[int], count: int

@@ -23,11 +23,13 @@ _LABEL = rf"[{_CHAR}](?:[{_CHAR}-]{{0,61}}[{_CHAR}])?"
 _DOMAIN = rf"\.?(?:{_LABEL}\.)*{_LABEL}\.?"
 _VALID_DOMAIN = re.compile(_DOMAIN)
 # A line that is neither blank, a comment nor a domain (checked over a whole file at once).
-_BAD_DOMAIN_LINE = re.compile(rf"^(?![ \t]*(?:#|\r?$))(?![ \t]*{_DOMAIN}[ \t]*(?:#.*)?\r?$).*$", re.M)
+_BAD_DOMAIN_LINE = re.compile(
+    rf"^(?![ \t]*(?:#|\r?$))(?![ \t]*{_DOMAIN}[ \t]*(?:#.*)?\r?$).*$", re.M
+)
 _HOSTS_IGNORED = frozenset(
     {"localhost", "localhost.localdomain", "local", "broadcasthost", "ip6-localhost",
      "ip6-loopback", "ip6-localnet", "ip6-mcastprefix", "ip6-allnodes", "ip6-allrouters",
-     "ip6-allhosts", "0.0.0.0"}
+     "ip6-allhosts", "0.0.0.0"}  # noqa: S104  (a hosts-file name, not a socket address)
 )
 _ADBLOCK_RULE = re.compile(r"(@@)?\|\|([^\^/|$*]+)\^(\|)?(?:\$(important|document|all))?")
 _POSIX_CLASSES = {
@@ -120,7 +122,7 @@ def parse_domains(text: str, path: str) -> ListContents:
     text = text.lower()
     bad = list(_BAD_DOMAIN_LINE.finditer(text))
     numbers = _line_numbers(text, [m.start() for m in bad])
-    for match, number in zip(bad, numbers):
+    for match, number in zip(bad, numbers, strict=True):
         result.problems.add(Problem(path, number, "not a domain name", match.group().strip()))
     if bad or "#" in text or "\r" in text or not text.isascii():
         result.domains = _domains_slowly(text, set(numbers))
@@ -256,6 +258,9 @@ def read_category_dir(directory: str | os.PathLike[str]) -> ListContents:
     return result
 
 
+_CATEGORY_FILES = ("domains", "urls", "expressions")
+
+
 def read_squidguard_tree(root: str | os.PathLike[str]) -> dict[str, ListContents]:
     """Read every category folder under a squidGuard/UT1 tree, keyed by category name."""
     base = Path(root)
@@ -263,6 +268,6 @@ def read_squidguard_tree(root: str | os.PathLike[str]) -> dict[str, ListContents
         raise ListError(f"{root}: not a folder")
     found: dict[str, ListContents] = {}
     for entry in sorted(base.iterdir()):
-        if entry.is_dir() and any((entry / k).is_file() for k in ("domains", "urls", "expressions")):
+        if entry.is_dir() and any((entry / k).is_file() for k in _CATEGORY_FILES):
             found[entry.name] = read_category_dir(entry)
     return found

@@ -139,7 +139,7 @@ def parse_networks(text: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Netw
         first, last = ipaddress.ip_address(first_text), ipaddress.ip_address(last_text)
         if first.version != last.version or int(last) < int(first):
             raise ValueError(f"impossible address range {text!r}")
-        return list(ipaddress.summarize_address_range(first, last))  # type: ignore[arg-type]
+        return list(ipaddress.summarize_address_range(first, last))
     return [ipaddress.ip_network(text, strict=False)]
 
 

@@ -56,7 +56,7 @@ class Policy:
         self._needs_key = bool(indexes.urls or indexes.expressions)
         self._illegal_redirect = illegal_redirect
         self._default_redirect = default_redirect
-        self._timed = _uses_time(groups + [fallback])
+        self._timed = _uses_time([*groups, fallback])
         self._group_cache: dict[tuple[str | None, str | None], tuple[Group, ...]] = {}
         self._decisions: dict[tuple[str, str, str | None, str], Decision] = {}
 
@@ -123,8 +123,8 @@ class Policy:
             elif item.kind == IN_ADDR and not numeric:
                 continue
             if not item.allow:
-                redirect = item.redirect or rules.redirect or self._default_redirect
-                return self._block(item.name, item.rule, redirect, url, client_ip, user,
+                template = item.redirect or rules.redirect or self._default_redirect
+                return self._block(item.name, item.rule, template, url, client_ip, user,
                                    group.name)
             return self._allowed(item, rules, group, url, target, dns)
         if not rules.default_allow:
@@ -172,10 +172,10 @@ class Policy:
         if rules.safe_search.enabled:
             found = proxy_rewrite(target, url, rules.safe_search)
             if found is not None:
-                new_url, header, engine = found
-                action = REWRITE if new_url is not None else ALLOW
+                safe_url, header, engine = found
+                action = REWRITE if safe_url is not None else ALLOW
                 return Decision(action, f"safe-search:{engine}", group.name, "safe-search",
-                                new_url, header=header)
+                                safe_url, header=header)
         return None
 
     def _cached(self, action: str, group: str, category: str | None, rule: str) -> Decision:
@@ -260,4 +260,4 @@ def _uses_time(groups: list[Group]) -> bool:
     return False
 
 
-__all__ = ["ALL", "Policy", "PolicyInfo", "fill_redirect", "SQUIDGUARD", "SAFESCHOOL"]
+__all__ = ["ALL", "SAFESCHOOL", "SQUIDGUARD", "Policy", "PolicyInfo", "fill_redirect"]

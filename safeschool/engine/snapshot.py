@@ -16,12 +16,27 @@ from typing import Any
 from .builder import ILLEGAL, IndexBuilder
 from .errors import ListError, SnapshotError
 from .lists import ListContents, compile_expression, read_category_dir, read_list, url_entry
-from .model import (IN_ADDR, LABEL, Group, Item, RuleSet, SafeSearch, TimeCondition, Variant,
-                    bind_variants, parse_networks)
+from .model import (
+    IN_ADDR,
+    LABEL,
+    Group,
+    Item,
+    RuleSet,
+    SafeSearch,
+    TimeCondition,
+    Variant,
+    bind_variants,
+    parse_networks,
+)
 from .normalise import normalise_entry
 from .policy import SAFESCHOOL, Policy, PolicyInfo
-from .snapshot_schema import (FORMAT, SUPPORTED_VERSIONS, check_snapshot, parse_schedules,
-                              restrictiveness)
+from .snapshot_schema import (
+    FORMAT,
+    SUPPORTED_VERSIONS,
+    check_snapshot,
+    parse_schedules,
+    restrictiveness,
+)
 from .timespec import TimeSpec
 
 __all__ = ["FORMAT", "SUPPORTED_VERSIONS", "load_snapshot", "parse_snapshot", "write_snapshot"]
@@ -187,7 +202,7 @@ def write_snapshot(data: dict[str, Any], path: str | os.PathLike[str]) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temp, target)
+        Path(temp).replace(target)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise

@@ -152,7 +152,7 @@ def parse_schedules(data: Any, source: str) -> dict[str, TimeSpec]:
 def _schedule_rule(check: _Checker, rule: Any, where: str) -> TimeRule:
     rule = check.mapping(rule, where, {"days", "dates", "start", "end"})
     try:
-        ranges = ()
+        ranges: tuple[tuple[int, int], ...] = ()
         if "start" in rule or "end" in rule:
             ranges = parse_ranges(f"{rule.get('start', '00:00')}-{rule.get('end', '24:00')}")
         if "dates" in rule:

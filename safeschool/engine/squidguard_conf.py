@@ -18,8 +18,20 @@ from pathlib import Path
 from .builder import IndexBuilder
 from .errors import ConfigError, ListError
 from .lists import read_list, read_text
-from .model import (ALL, IN_ADDR, LABEL, NONE, Group, Item, Rewrite, RuleSet, TimeCondition,
-                    Variant, bind_variants, parse_networks)
+from .model import (
+    ALL,
+    IN_ADDR,
+    LABEL,
+    NONE,
+    Group,
+    Item,
+    Rewrite,
+    RuleSet,
+    TimeCondition,
+    Variant,
+    bind_variants,
+    parse_networks,
+)
 from .policy import SQUIDGUARD, Policy, PolicyInfo
 from .timespec import TimeSpec, parse_squidguard_rule
 
@@ -63,24 +75,24 @@ class _Parser:
         words: list[str] = []
         line = 0
         while self.pos < len(self.tokens):
-            token, token_line = self.tokens[self.pos]
+            piece, piece_line = self.tokens[self.pos]
             self.pos += 1
-            if token == "\n":
+            if piece == "\n":
                 if words:
                     out.append(_Statement(words, line))
                 words = []
-            elif token == "{":
-                out.append(self._block(words, line or token_line))
+            elif piece == "{":
+                out.append(self._block(words, line or piece_line))
                 words = []
-            elif token == "}":
+            elif piece == "}":
                 if not nested:
-                    raise self.error("unexpected '}'", token_line)
+                    raise self.error("unexpected '}'", piece_line)
                 if words:
                     out.append(_Statement(words, line))
                 return out
             else:
-                line = token_line if not words else line
-                words.append(token)
+                line = piece_line if not words else line
+                words.append(piece)
         if nested:
             raise self.error("missing '}' at end of file", self.tokens[-1][1] if self.tokens else 0)
         return out

@@ -58,11 +58,12 @@ class TimeSpec:
 
 def _date_in(day: date, dates: tuple[DatePattern, DatePattern]) -> bool:
     first, last = dates
+    actual = (day.year, day.month, day.day)
     if first == last:
-        return all(p is None or p == v for p, v in zip(first, (day.year, day.month, day.day)))
-    low = tuple(v if p is None else p for p, v in zip(first, (day.year, day.month, day.day)))
-    high = tuple(v if p is None else p for p, v in zip(last, (day.year, day.month, day.day)))
-    return low <= (day.year, day.month, day.day) <= high
+        return all(p is None or p == v for p, v in zip(first, actual, strict=True))
+    low = tuple(v if p is None else p for p, v in zip(first, actual, strict=True))
+    high = tuple(v if p is None else p for p, v in zip(last, actual, strict=True))
+    return low <= actual <= high
 
 
 def parse_ranges(text: str) -> tuple[tuple[int, int], ...]:
