@@ -222,7 +222,7 @@ def parse_adblock(text: str, path: str) -> ListContents:
     result = ListContents()
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
-        if not line or line.startswith(("!", "#", "[")):
+        if not line or line.startswith(("!", "[")) or (line[0] == "#" and line[1:2] not in ("#", "@")):
             continue
         match = _ADBLOCK_RULE.fullmatch(line)
         domain = normalise_entry(match.group(2)) if match else ""
