@@ -222,7 +222,7 @@ def parse_adblock(text: str, path: str) -> ListContents:
     result = ListContents()
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
-        if not line or line.startswith(("!", "[")) or (line[0] == "#" and line[1:2] not in ("#", "@")):
+        if not line or _is_adblock_comment(line):
             continue
         match = _ADBLOCK_RULE.fullmatch(line)
         domain = normalise_entry(match.group(2)) if match else ""
@@ -233,6 +233,11 @@ def parse_adblock(text: str, path: str) -> ListContents:
         else:
             result.domains.append(domain)
     return result
+
+
+def _is_adblock_comment(line: str) -> bool:
+    """``!`` and ``[Adblock]`` lines, and ``#`` comments (but not ``##`` hiding rules)."""
+    return line.startswith(("!", "[")) or (line[0] == "#" and line[1:2] not in ("#", "@"))
 
 
 def read_list(path: str | os.PathLike[str], kind: str) -> ListContents:

@@ -8,7 +8,12 @@ import pytest
 
 from safeschool.engine.errors import ListError
 from safeschool.engine.lists import (
-    parse_adblock, parse_domains, parse_expressions, parse_hosts, parse_urls, read_list,
+    parse_adblock,
+    parse_domains,
+    parse_expressions,
+    parse_hosts,
+    parse_urls,
+    read_list,
     read_squidguard_tree,
 )
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from safeschool.engine.normalise import (
-    is_ip_address, parent_domains, split_target, stripped_host, to_unicode, url_key,
+    is_ip_address,
+    parent_domains,
+    split_target,
+    stripped_host,
+    to_unicode,
+    url_key,
 )
 
 

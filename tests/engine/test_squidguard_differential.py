@@ -16,7 +16,11 @@ from pathlib import Path
 
 import pytest
 from sgharness import (
-    HAVE_SQUIDGUARD, build_world, make_requests, request_line, run_squidguard,
+    HAVE_SQUIDGUARD,
+    build_world,
+    make_requests,
+    request_line,
+    run_squidguard,
     squidguard_answer,
 )
 
