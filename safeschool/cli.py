@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 DJANGO_FREE = {("filter", "decide"), ("filter", "check-config")}
+# The filter daemons never start Django: they must keep serving when the web app is down.
+DAEMONS = {"dns": "safeschool.daemons.dns_main", "squid-helper": "safeschool.daemons.squid_main"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -21,6 +23,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from safeschool.engine.cli import main as filter_main
 
         return filter_main(args[1:])
+    if args and args[0] in DAEMONS:
+        import importlib
+
+        daemon_main: Callable[[list[str]], int] = importlib.import_module(DAEMONS[args[0]]).main
+        return daemon_main(args[1:])
     if args and not args[0].startswith("-"):
         args[0] = args[0].replace("-", "_")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safeschool.settings")
