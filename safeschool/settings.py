@@ -94,6 +94,9 @@ INSTALLED_APPS = [
     "safeschool.schools",
     "safeschool.people",
     "safeschool.audit",
+    "safeschool.notifications",
+    "safeschool.concerns",
+    "safeschool.api",
 ]
 
 MIDDLEWARE = [

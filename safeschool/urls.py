@@ -10,4 +10,7 @@ urlpatterns = [
     path("", include("safeschool.schools.urls")),
     path("", include("safeschool.people.urls")),
     path("", include("safeschool.audit.urls")),
+    path("", include("safeschool.notifications.urls")),
+    path("", include("safeschool.concerns.urls")),
+    path("", include("safeschool.api.urls")),
 ]

@@ -7,9 +7,14 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from safeschool.accounts.models import User
+from safeschool.concerns import services
+from safeschool.concerns.models import Action, Concern
+from safeschool.notifications.models import Notification
 from safeschool.schools.models import KeyPerson, School
 from tests.conftest import PERSONAS
 
@@ -30,13 +35,53 @@ def _pupil(oak: School) -> dict[str, Any]:
     return {"slug": "oakfield", "pupil_id": oak.pupils.first().pk}  # type: ignore[union-attr]
 
 
+def _concern(oak: School) -> dict[str, Any]:
+    concern = Concern.objects.get(school=oak, concern_type="online_bullying")
+    return {"slug": "oakfield", "concern_id": concern.pk}
+
+
+def _action(oak: School) -> dict[str, Any]:
+    action = Action.objects.filter(concern__school=oak).first()
+    assert action is not None
+    return {"slug": "oakfield", "concern_id": action.concern_id, "action_id": action.pk}
+
+
+def _attachment(oak: School) -> dict[str, Any]:
+    concern = Concern.objects.get(school=oak, concern_type="online_bullying")
+    upload = SimpleUploadedFile("statement.txt", b"Written statement", "text/plain")
+    found = services.add_attachment(User.objects.get(username="dsl"), concern, upload)
+    return {"slug": "oakfield", "concern_id": concern.pk, "attachment_id": found.pk}
+
+
+def _step(oak: School) -> dict[str, Any]:
+    return {**_concern(oak), "step": "note"}
+
+
+def _pupil_row(oak: School) -> dict[str, Any]:
+    return {"slug": "oakfield", "pupil_id": oak.pupils.first().pk}  # type: ignore[union-attr]
+
+
+def _notification(oak: School) -> dict[str, Any]:
+    note = Notification.objects.filter(school=oak).first()
+    assert note is not None
+    return {"notification_id": note.pk}
+
+
 def _appointment(oak: School) -> dict[str, Any]:
     return {"slug": "oakfield", "appointment_id": KeyPerson.objects.filter(school=oak)[0].pk}
+
+
+def _concern_api(oak: School) -> dict[str, Any]:
+    return {"concern_id": _concern(oak)["concern_id"]}
 
 
 SLUG: Callable[[School], dict[str, Any]] = lambda oak: {"slug": "oakfield"}  # noqa: E731
 NONE: Callable[[School], dict[str, Any]] = lambda oak: {}  # noqa: E731
 PEOPLE_READERS = ["dsl", "deputy", "head", "teacher"]
+CONCERN_READERS = ["dsl", "deputy", "head", "teacher"]  # the team, the head, the reporter
+EVERYONE = {p: 200 for p in PERSONAS}
+POST_ONLY = {**{p: 405 for p in PERSONAS}, ANON: 302}
+TOKEN_ONLY = {**{p: 401 for p in PERSONAS}, ANON: 401}
 
 MATRIX: dict[str, tuple[Callable[[School], dict[str, Any]], dict[str, int]]] = {
     "healthz": (NONE, {**{p: 200 for p in PERSONAS}, ANON: 200}),
@@ -52,6 +97,23 @@ MATRIX: dict[str, tuple[Callable[[School], dict[str, Any]], dict[str, int]]] = {
     "people:classes": (SLUG, statuses(PEOPLE_READERS)),
     "people:adults": (SLUG, statuses(PEOPLE_READERS)),
     "audit:log": (SLUG, statuses(["dsl", "head"])),
+    "notifications:inbox": (NONE, {**EVERYONE, ANON: 302}),
+    "notifications:open": (_notification, POST_ONLY),
+    "concerns:list": (SLUG, statuses(OAKFIELD_STAFF)),
+    "concerns:new": (SLUG, statuses(OAKFIELD_STAFF)),
+    "concerns:dashboard": (SLUG, statuses(["dsl", "deputy", "head"])),
+    "concerns:pupil_search": (SLUG, statuses(OAKFIELD_STAFF)),
+    "concerns:pupil_row": (_pupil_row, statuses(OAKFIELD_STAFF)),
+    "concerns:detail": (_concern, statuses(CONCERN_READERS, default=404)),
+    "concerns:recorded": (_concern, statuses(CONCERN_READERS, default=404)),
+    "concerns:action_done": (_action, POST_ONLY),
+    "concerns:attachment": (_attachment, statuses(["dsl", "deputy", "head"], default=404)),
+    "concerns:step": (_step, POST_ONLY),
+    "concerns:chronology": (_pupil, statuses(["dsl", "deputy", "head"])),
+    "api:openapi": (NONE, {**EVERYONE, ANON: 200}),
+    "api:pupils": (NONE, TOKEN_ONLY),
+    "api:concerns": (NONE, {**{p: 405 for p in PERSONAS}, ANON: 405}),
+    "api:concern": (_concern_api, TOKEN_ONLY),
 }
 
 

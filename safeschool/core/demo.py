@@ -160,6 +160,9 @@ def seed(seed_value: int = 2026) -> None:
     _seed_school(rng, riverside, RIVERSIDE_YEARS, pupils_per_class=20, staff=8, today=today)
     adults["teacher"].classes.add(SchoolClass.objects.get(school=oakfield, year_group="3"))
     adults["deputy"].classes.add(SchoolClass.objects.get(school=oakfield, year_group="6"))
+    from safeschool.concerns.demo import seed_concerns
+
+    seed_concerns()
     audit.record("demo.seeded", data={"schools": ["oakfield", "riverside"]})
 
 

@@ -13,7 +13,11 @@ from safeschool.schools.models import School
 
 
 def render_school(
-    request: HttpRequest, school: School, template: str, context: dict[str, Any] | None = None
+    request: HttpRequest,
+    school: School,
+    template: str,
+    context: dict[str, Any] | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     """Render a school page; templates test capabilities with `"people:read" in caps`."""
     full = {
@@ -22,4 +26,4 @@ def render_school(
         "role_names": sorted(Role(r).label for r in roles_at(request.user, school)),
         **(context or {}),
     }
-    return render(request, template, full)
+    return render(request, template, full, status=status)
