@@ -20,6 +20,10 @@ _MASK64 = (1 << 64) - 1
 _MAX_LABEL_SETS = 65535
 
 
+def _count_dots(name: str) -> int:
+    return name.count(".")
+
+
 def domain_hash(name: str) -> int:
     """Unsigned 64-bit hash of a normalised name; never 0 (0 marks an empty slot)."""
     return (hash(name) & _MASK64) or 1
@@ -30,13 +34,16 @@ class DomainTableBuilder:
 
     def __init__(self) -> None:
         self._hashes: list[array[int]] = []
+        self._dots: set[int] = set()
 
     def add(self, label: int, domains: Iterable[str]) -> int:
         """Add already-normalised domains under a label number; return how many were added."""
         while len(self._hashes) <= label:
             self._hashes.append(array("Q"))
+        names = domains if isinstance(domains, list) else list(domains)
         before = len(self._hashes[label])
-        self._hashes[label].extend(map(domain_hash, domains))
+        self._hashes[label].extend(map(domain_hash, names))
+        self._dots.update(map(_count_dots, names))
         return len(self._hashes[label]) - before
 
     def build(self) -> DomainTable:
@@ -49,7 +56,7 @@ class DomainTableBuilder:
         for label, hashes in enumerate(self._hashes):
             _insert_all(keys, sets, size, hashes, label, merger)
         self._hashes = []
-        return DomainTable(keys, sets, size, merger.masks, total)
+        return DomainTable(keys, sets, size, merger.masks, total, frozenset(self._dots))
 
 
 class _LabelSetMerger:
@@ -99,11 +106,15 @@ def _insert_all(
 class DomainTable:
     """Read-only map from a host (and its parent domains) to a bit mask of labels."""
 
-    __slots__ = ("_keys", "_masks", "_sets", "_size", "count")
+    __slots__ = ("_dots", "_keys", "_masks", "_most_dots", "_sets", "_size", "count")
 
     def __init__(
-        self, keys: array[int], sets: array[int], size: int, masks: list[int], count: int
+        self, keys: array[int], sets: array[int], size: int, masks: list[int], count: int,
+        dots: frozenset[int] = frozenset(),
     ) -> None:
+        self._dots = dots
+        """How many dots the entries have: a look-up skips parents of any other length."""
+        self._most_dots = max(dots, default=-1)
         self._keys = keys
         self._sets = sets
         self._size = size
@@ -115,24 +126,29 @@ class DomainTable:
         """OR of the label bits of the host and of every parent domain in the table."""
         keys = self._keys
         size = self._size
+        wanted = self._dots
         found = 0
         name = host
-        while True:
-            h = (hash(name) & _MASK64) or 1
-            i = h % size
-            k = keys[i]
-            while k:
-                if k == h:
-                    found |= self._masks[self._sets[i]]
-                    break
-                i += 1
-                if i == size:
-                    i = 0
+        dots = host.count(".")
+        while dots > self._most_dots:
+            name = name[name.find(".") + 1 :]
+            dots -= 1
+        while dots >= 0:
+            if dots in wanted:
+                h = (hash(name) & _MASK64) or 1
+                i = h % size
                 k = keys[i]
-            dot = name.find(".")
-            if dot == -1:
-                return found
-            name = name[dot + 1 :]
+                while k:
+                    if k == h:
+                        found |= self._masks[self._sets[i]]
+                        break
+                    i += 1
+                    if i == size:
+                        i = 0
+                    k = keys[i]
+            name = name[name.find(".") + 1 :]
+            dots -= 1
+        return found
 
     def exact_mask(self, host: str) -> int:
         """Label bits of exactly this name (no parent domains); used for IP addresses."""

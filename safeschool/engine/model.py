@@ -88,6 +88,11 @@ class RuleSet:
     redirect: str | None = None
     rewrites: tuple[Rewrite, ...] = ()
     safe_search: SafeSearch = SafeSearch()
+    plain: bool = field(init=False, default=True)
+    """True when allowed requests need no rewriting (no ``rew`` rules, no safe search)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "plain", not self.rewrites and not self.safe_search.enabled)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from urllib.parse import unquote
 _STRIPPABLE_LABEL = re.compile(r"(?:www|web|ftp)[0-9]*")
 _IPV4 = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}")
 _ODD_IPV4 = re.compile(r"(?:0x[0-9a-f]+|[0-9]+)(?:\.(?:0x[0-9a-f]+|[0-9]+)){0,3}")
-_SCHEME_SEP = "://"
+_SPLIT = re.compile(r"(?:([A-Za-z][A-Za-z0-9+.-]{0,14})://)?([^/?#]*)(.*)", re.S)
+_SLOW_LAST = frozenset(".0123456789 \t\r\n")
 
 
 class Target(NamedTuple):
@@ -33,20 +34,18 @@ class Target(NamedTuple):
 
 def split_target(url_or_host: str) -> Target:
     """Split a URL, a ``host:port`` CONNECT target or a bare host into a normalised Target."""
-    text = url_or_host.strip()
-    sep = text.find(_SCHEME_SEP)
-    if 0 < sep < 16:
-        scheme = text[:sep].lower()
-        rest = text[sep + 3 :]
-    else:
-        scheme = ""
-        rest = text
-    end = len(rest)
-    for stop in ("/", "?", "#"):
-        pos = rest.find(stop)
-        if pos != -1 and pos < end:
-            end = pos
-    return Target(normalise_host(rest[:end]), rest[end:], scheme)
+    return Target(*split_parts(url_or_host))
+
+
+def split_parts(url_or_host: str) -> tuple[str, str, str]:
+    """``(host, path, scheme)`` as in Target, without building one (the hot path)."""
+    scheme, authority, rest = _SPLIT.match(url_or_host).groups()  # type: ignore[union-attr]
+    if (authority.islower() and authority.isascii() and authority[-1] not in _SLOW_LAST
+            and authority[0] > " " and "@" not in authority and ":" not in authority):
+        return authority, rest, scheme.lower() if scheme else ""  # already normal
+    if authority != authority.strip() or rest != rest.rstrip():
+        return split_parts(url_or_host.strip())
+    return normalise_host(authority), rest, scheme.lower() if scheme else ""
 
 
 def normalise_host(authority: str) -> str:
@@ -106,7 +105,9 @@ def _canonical_ipv4(host: str) -> str:
 
 def is_ip_address(host: str) -> bool:
     """True when the normalised host is an IPv4 or IPv6 address literal."""
-    return bool(_IPV4.fullmatch(host)) or ":" in host
+    if not host or not (host[-1].isdigit() or ":" in host):
+        return False
+    return ":" in host or bool(_IPV4.fullmatch(host))
 
 
 def url_key(host: str, path: str) -> str:

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from .builder import ILLEGAL, Indexes, LabelStats
-from .decision import ALLOW, BLOCK, REWRITE, Decision
+from .decision import ALLOW, BLOCK, REWRITE, Decision, make_decision
 from .lists import Problems
 from .model import ALL, IN_ADDR, LABEL, NONE, Group, Item, RuleSet, parse_address
-from .normalise import Target, is_ip_address, normalise_host, split_target, stripped_host, url_key
+from .normalise import Target, is_ip_address, normalise_host, split_parts, stripped_host, url_key
 from .safesearch import dns_cname, proxy_rewrite
 
 SQUIDGUARD = "squidguard"
 SAFESCHOOL = "safeschool"
 _STATUS_PREFIX = re.compile(r"(30[12378]):(.*)", re.S)
 _GROUP_CACHE_LIMIT = 65536
+_MASK_CACHE_LIMIT = 65536  # hosts; about 6 MB when full
 _NO_TEXT = ""
 
 
@@ -59,6 +61,7 @@ class Policy:
         self._timed = _uses_time([*groups, fallback])
         self._group_cache: dict[tuple[str | None, str | None], tuple[Group, ...]] = {}
         self._decisions: dict[tuple[str, str, str | None, str], Decision] = {}
+        self._mask_cache: dict[str, int] = {}
 
     def decide(
         self,
@@ -82,7 +85,8 @@ class Policy:
             group's allow-list, deny-list and categories as its schedule says at ``when``,
             then safe search, then the group's default.
         """
-        return self._decide(url_or_host, split_target(url_or_host), client_ip, user, when, False)
+        host, path, scheme = split_parts(url_or_host)
+        return self._decide(url_or_host, host, path, scheme, client_ip, user, when, False)
 
     def decide_dns(
         self, qname: str, client_ip: str | None = None, when: datetime | None = None
@@ -94,17 +98,26 @@ class Policy:
         is ``rewrite`` with ``cname`` set to the name to answer with, for example
         ``forcesafesearch.google.com``.
         """
-        target = Target(normalise_host(qname), _NO_TEXT, _NO_TEXT)
-        return self._decide(qname, target, client_ip, None, when, True)
+        return self._decide(qname, normalise_host(qname), _NO_TEXT, _NO_TEXT, client_ip, None,
+                            when, True)
+
+    def _host_mask(self, host: str) -> int:
+        """Label bits of the host's domain entries, through a bounded cache."""
+        found = self._mask_cache.get(host)
+        if found is None:
+            numeric = is_ip_address(host)
+            found = self._table.exact_mask(host) if numeric else self._table.mask(host)
+            if len(self._mask_cache) >= _MASK_CACHE_LIMIT:
+                self._mask_cache.clear()
+            self._mask_cache[host] = found
+        return found
 
     def _decide(
-        self, url: str, target: Target, client_ip: str | None, user: str | None,
-        when: datetime | None, dns: bool,
+        self, url: str, host: str, path: str, scheme: str, client_ip: str | None,
+        user: str | None, when: datetime | None, dns: bool,
     ) -> Decision:
-        host = target.host
-        numeric = is_ip_address(host)
-        mask = self._table.exact_mask(host) if numeric else self._table.mask(host)
-        key = url_key(host, target.path) if self._needs_key else host
+        mask = self._host_mask(host)
+        key = url_key(host, path) if self._needs_key else host
         if self._urls:
             mask |= self._url_mask(host, key)
         now = _local(when) if when is not None else (datetime.now() if self._timed else None)
@@ -120,17 +133,22 @@ class Policy:
                 if not ((mask & item.bit and not mask & item.unless)
                         or (item.regex is not None and item.regex.search(key))):
                     continue
-            elif item.kind == IN_ADDR and not numeric:
+            elif item.kind == IN_ADDR and not is_ip_address(host):
                 continue
             if not item.allow:
                 template = item.redirect or rules.redirect or self._default_redirect
                 return self._block(item.name, item.rule, template, url, client_ip, user,
                                    group.name)
-            return self._allowed(item, rules, group, url, target, dns)
+            if rules.plain:
+                return self._cached(ALLOW, group.name, item.name if item.kind == LABEL else None,
+                                    item.rule if item.kind == LABEL else "default")
+            return self._allowed(item, rules, group, url, Target(host, path, scheme), dns)
         if not rules.default_allow:
             redirect = rules.redirect or self._default_redirect
             return self._block(NONE, "default", redirect, url, client_ip, user, group.name)
-        return self._allowed(None, rules, group, url, target, dns)
+        if rules.plain:
+            return self._cached(ALLOW, group.name, None, "default")
+        return self._allowed(None, rules, group, url, Target(host, path, scheme), dns)
 
     def _url_mask(self, host: str, key: str) -> int:
         """Bits of URL-list entries (host, path prefix) matching the request."""
@@ -192,7 +210,7 @@ class Policy:
         if template is None:
             return self._cached(BLOCK, group, category, rule)
         redirect, status = fill_redirect(template, url, client_ip, user, group, category)
-        return Decision(BLOCK, category, group, rule, redirect, status)
+        return make_decision(BLOCK, category, group, rule, redirect, status)
 
     def group_for(
         self, client_ip: str | None, user: str | None, when: datetime | None = None
@@ -234,15 +252,31 @@ def fill_redirect(
     template: str, url: str, client_ip: str | None, user: str | None, group: str, category: str
 ) -> tuple[str, int | None]:
     """Fill squidGuard's ``%a %n %i %s %t %u`` into a redirect; split off a ``302:`` prefix."""
+    status, parts = _parsed_template(template)
+    if len(parts) == 1:
+        return parts[0], status
+    values = {"a": client_ip or "", "n": "", "i": "" if user in (None, "-") else user,
+              "s": group, "t": category, "u": url}
+    out = [parts[0]]
+    for part in parts[1:]:
+        if part[:1] in _FIELDS:
+            out += (values[part[0]], part[1:])
+        else:
+            out += ("%", part)
+    return "".join(out), status
+
+
+_FIELDS = frozenset("anistu")
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed_template(template: str) -> tuple[int | None, tuple[str, ...]]:
+    """(status, pieces split at each ``%``), computed once per template."""
     status = None
     found = _STATUS_PREFIX.fullmatch(template)
     if found:
         status, template = int(found.group(1)), found.group(2)
-    if "%" in template:
-        values = {"a": client_ip or "", "n": "", "i": "" if user in (None, "-") else user,
-                  "s": group, "t": category, "u": url, "%": "%"}
-        template = re.sub(r"%([anistu%])", lambda m: values[m.group(1)] or "", template)
-    return template, status
+    return status, tuple(template.split("%"))
 
 
 def _local(when: datetime) -> datetime:
