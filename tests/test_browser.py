@@ -111,3 +111,49 @@ def test_dsl_sees_log_ins_on_the_audit_page(browser: object, site: str) -> None:
     page.get_by_role("button", name="Search").click()
     expect(page.locator("table.audit-table")).to_contain_text("user.logged_in")
     expect(page.locator("table.audit-table")).to_contain_text("dsl")
+
+
+def test_teacher_records_urgent_concern_and_dsl_handles_it(browser: object, site: str) -> None:
+    from playwright.sync_api import expect
+
+    from safeschool.people.models import Pupil
+
+    pupil = Pupil.objects.filter(school__slug="oakfield", year_group="2").order_by("pk").first()
+    assert pupil is not None
+    teacher = browser.new_context().new_page()  # type: ignore[attr-defined]
+    _log_in(teacher, site, "teacher")
+    teacher.get_by_role("link", name="Record a concern").click()
+    teacher.get_by_label("Find a pupil").fill(pupil.last_name)
+    teacher.get_by_role("button", name=f"Add {pupil.first_name} {pupil.last_name}").first.click()
+    teacher.get_by_label(f"{pupil.first_name} {pupil.last_name}", exact=False).first.select_option(
+        "subject"
+    )
+    teacher.get_by_label("Contact").check()
+    teacher.get_by_label("Type").select_option("grooming")
+    teacher.get_by_label("What was seen or heard").fill(
+        "He said a man online asked him to keep their chats secret."
+    )
+    teacher.get_by_label("Urgent: a child may be at risk of harm now").check()
+    teacher.get_by_role("button", name="Send to the safeguarding team").click()
+    expect(teacher.get_by_role("heading", name="Concern recorded")).to_be_visible()
+    reference = teacher.locator(".panel-confirm strong").inner_text()
+
+    dsl = browser.new_context().new_page()  # type: ignore[attr-defined]
+    _log_in(dsl, site, "dsl")
+    expect(dsl.get_by_role("link", name="Notifications")).to_contain_text("1")
+    dsl.get_by_role("link", name="Safeguarding dashboard").click()
+    row = dsl.locator("tr", has_text=reference)
+    expect(row).to_contain_text("Urgent")
+    row.get_by_role("link", name=reference).click()
+    dsl.locator("#form-triage").get_by_label("Case owner").select_option(label="Helen Ashworth")
+    dsl.locator("#form-triage").get_by_role("button", name="Triage and assign").click()
+    expect(dsl.get_by_role("status")).to_contain_text("Triaged.")
+    dsl.get_by_text("Record a referral").click()
+    dsl.locator("#form-referral").get_by_label("Agency").select_option("ceop")
+    dsl.locator("#form-referral").get_by_label("Their reference").fill("CEOP-E2E-1")
+    dsl.locator("#form-referral").get_by_role("button", name="Record referral").click()
+    expect(dsl.locator(".timeline")).to_contain_text("Referral to CEOP")
+    dsl.get_by_text("Close this concern").click()
+    dsl.locator("#form-close").get_by_label("Outcome").fill("Referred; family supported.")
+    dsl.locator("#form-close").get_by_role("button", name="Close concern").click()
+    expect(dsl.locator(".lead")).to_contain_text("Closed")

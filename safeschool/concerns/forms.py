@@ -19,7 +19,7 @@ from safeschool.concerns.models import (
 from safeschool.people.models import Adult, Pupil
 from safeschool.schools.models import School
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -49,7 +49,7 @@ class ConcernForm(forms.Form):
     occurred_at = forms.DateTimeField(
         label="When it happened",
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     location = forms.CharField(label="Where it happened", required=False, max_length=200)
     immediate_action = forms.CharField(

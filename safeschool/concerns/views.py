@@ -22,7 +22,6 @@ from safeschool.concerns.models import Action, Attachment, Category, Concern, Pu
 from safeschool.core.rendering import render_school
 from safeschool.people.access import search_pupils
 from safeschool.people.models import Pupil
-from safeschool.schools.models import School
 
 Step = tuple[type[forms.Form], Callable[[Any, Concern, dict[str, Any]], object], str]
 
@@ -68,10 +67,13 @@ SCHOOL_FORMS = {f.TriageForm, f.OwnerForm, f.ActionForm}
 REPORTER_STEPS = {"note", "account", "attachment"}
 
 
-def _form(step: str, school: School, data: Any = None, files: Any = None) -> forms.Form:
+def _form(step: str, concern: Concern, data: Any = None, files: Any = None) -> forms.Form:
     form_class = STEPS[step][0]
-    kwargs: dict[str, Any] = {"school": school} if form_class in SCHOOL_FORMS else {}
-    return form_class(data, files, prefix=step, **kwargs)
+    kwargs: dict[str, Any] = {"school": concern.school} if form_class in SCHOOL_FORMS else {}
+    form = form_class(data, files, prefix=step, **kwargs)
+    if step == "close" and not concern.is_allegation:
+        del form.fields["allegation_outcome"]
+    return form
 
 
 @require_http_methods(["GET", "POST"])
@@ -216,9 +218,9 @@ def concern_detail(request: HttpRequest, slug: str, concern_id: str) -> HttpResp
     )
     context = _context(request, concern)
     if context["manage"]:
-        context["forms"] = {step: _form(step, school) for step in STEPS}
+        context["forms"] = {step: _form(step, concern) for step in STEPS}
     elif context["is_reporter"]:
-        context["forms"] = {step: _form(step, school) for step in REPORTER_STEPS}
+        context["forms"] = {step: _form(step, concern) for step in REPORTER_STEPS}
     template = "concerns/print.html" if printing else "concerns/detail.html"
     return render_school(request, school, template, context)
 
@@ -232,7 +234,7 @@ def concern_step(request: HttpRequest, slug: str, concern_id: str, step: str) ->
     reporter_may = step in REPORTER_STEPS and concern.reporter_id == request.user.pk
     if not (reporter_may or access.can_manage(request.user, concern)):
         raise PermissionDenied("Only the safeguarding team or the case manager can do this.")
-    form = _form(step, school, request.POST, request.FILES)
+    form = _form(step, concern, request.POST, request.FILES)
     if form.is_valid():
         try:
             STEPS[step][1](request.user, concern, form.cleaned_data)
@@ -242,7 +244,7 @@ def concern_step(request: HttpRequest, slug: str, concern_id: str, step: str) ->
             messages.success(request, STEPS[step][2])
             return redirect("concerns:detail", slug=school.slug, concern_id=concern.pk)
     context = _context(request, concern)
-    context["forms"] = {s: _form(s, school) for s in STEPS}
+    context["forms"] = {s: _form(s, concern) for s in STEPS}
     context["forms"][step] = form
     context["failed_step"] = step
     return render_school(request, school, "concerns/detail.html", context, status=400)

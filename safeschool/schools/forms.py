@@ -14,13 +14,13 @@ class AppointmentForm(forms.Form):
     person = forms.ModelChoiceField(queryset=Adult.objects.none(), label="Person")
     starts_on = forms.DateField(
         label="Starts on",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         initial=timezone.localdate,
     )
     review_due = forms.DateField(
         label="Review due (optional)",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def __init__(self, *args: Any, school: School, **kwargs: Any) -> None:
@@ -33,6 +33,6 @@ class AppointmentForm(forms.Form):
 class EndAppointmentForm(forms.Form):
     ends_on = forms.DateField(
         label="Ends on",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         initial=timezone.localdate,
     )

@@ -32,6 +32,10 @@ class Command(BaseCommand):
             "--port", type=int, default=int(os.environ.get("SAFESCHOOL_PORT", "8000"))
         )
         parser.add_argument("--threads", type=int, default=8)
+        parser.add_argument("--no-dns", action="store_true", help="Do not start the DNS filter.")
+        parser.add_argument("--no-ingest", action="store_true", help="Do not start ingest.")
+        parser.add_argument("--dns-listen", default=settings.DNS_LISTEN)
+        parser.add_argument("--dns-upstream", default=settings.DNS_UPSTREAM)
 
     def handle(self, *args: Any, **options: Any) -> None:
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -40,7 +44,20 @@ class Command(BaseCommand):
             self._demo()
         elif not User.objects.exists():
             self._first_administrator()
-        self._serve(options["host"], options["port"], options["threads"])
+        from safeschool.filterlog import children
+
+        started = children.start(
+            not options["no_dns"],
+            not options["no_ingest"],
+            options["dns_listen"],
+            options["dns_upstream"],
+        )
+        try:
+            self._serve(options["host"], options["port"], options["threads"])
+        except KeyboardInterrupt:
+            pass
+        finally:
+            children.stop(started)
 
     def _serve(self, host: str, port: int, threads: int) -> None:
         from waitress import serve
