@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "safeschool.notifications",
     "safeschool.concerns",
     "safeschool.api",
+    "safeschool.filterlog",
 ]
 
 MIDDLEWARE = [
@@ -220,3 +221,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("SAFESCHOOL_LOG_LEVEL", "WARNING")},
 }
+
+# The filter daemons and their event log (docs/daemons.md). The daemons read the same
+# variables themselves, without Django.
+SPOOL_DIR = Path(env_str("SAFESCHOOL_SPOOL_DIR", str(DATA_DIR / "spool")))
+FILTER_SCHOOL = env_str("SAFESCHOOL_FILTER_SCHOOL")
+FILTER_POLICY = env_str("SAFESCHOOL_POLICY")
+DNS_LISTEN = env_str("SAFESCHOOL_DNS_LISTEN", "127.0.0.1:5353")
+DNS_UPSTREAM = env_str("SAFESCHOOL_DNS_UPSTREAM")  # empty: the system resolver
+LOG_ALLOWED = env_bool("SAFESCHOOL_LOG_ALLOWED", default=True)

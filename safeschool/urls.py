@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("safeschool.notifications.urls")),
     path("", include("safeschool.concerns.urls")),
     path("", include("safeschool.api.urls")),
+    path("", include("safeschool.filterlog.urls")),
 ]

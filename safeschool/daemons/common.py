@@ -24,6 +24,19 @@ def default_spool_dir() -> Path:
     return Path(data) / "spool"
 
 
+def system_resolver(resolv_conf: str = "/etc/resolv.conf") -> str:
+    """The first name server in resolv.conf, else 127.0.0.1:53."""
+    try:
+        lines = Path(resolv_conf).read_text().splitlines()
+    except OSError:
+        lines = []
+    for line in lines:
+        parts = line.split()
+        if len(parts) >= 2 and parts[0] == "nameserver":
+            return f"[{parts[1]}]:53" if ":" in parts[1] else f"{parts[1]}:53"
+    return "127.0.0.1:53"
+
+
 def env_flag(name: str, default: bool) -> bool:
     """A yes/no environment variable, read the way settings.py reads them."""
     raw = os.environ.get(name, "").strip().lower()

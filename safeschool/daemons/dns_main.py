@@ -23,6 +23,7 @@ from .common import (
     open_event_log,
     open_policy,
     setup_logging,
+    system_resolver,
 )
 from .dnscache import ReplyCache
 from .dnsfilter import BlockSettings, DnsFilter
@@ -35,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="safeschool dns", description=__doc__)
     env = os.environ.get
     parser.add_argument("--listen", default=env("SAFESCHOOL_DNS_LISTEN", "127.0.0.1:5353"))
-    parser.add_argument("--upstream", default=env("SAFESCHOOL_DNS_UPSTREAM", "127.0.0.1:53"))
+    parser.add_argument("--upstream", default=env("SAFESCHOOL_DNS_UPSTREAM") or system_resolver())
     parser.add_argument("--policy", default=env("SAFESCHOOL_POLICY", ""), required=False)
     parser.add_argument("--spool", type=Path, default=None, help="event log directory")
     parser.add_argument("--no-event-log", action="store_true", help="write no events at all")

@@ -65,23 +65,26 @@ class FakeUpstream:
             self.sock.sendto(self.reply(query).to_wire(), client)
 
     def reply(self, query: dns.message.Message) -> dns.message.Message:
-        response = dns.message.make_response(query)
-        question = query.question[0]
-        name = question.name.to_text().lower()
-        if name.endswith("nx.test."):
-            response.set_rcode(dns.rcode.NXDOMAIN)
-            response.authority.append(
-                dns.rrset.from_text("test.", 60, "IN", "SOA", "ns.test. admin.test. 1 60 60 60 30")
-            )
-            return response
-        number = sum(name.encode()) % 250 + 1
-        if question.rdtype == dns.rdatatype.A:
-            data = f"192.0.2.{number}"
-        elif question.rdtype == dns.rdatatype.AAAA:
-            data = f"2001:db8::{number}"
-        else:
-            return response
-        response.answer.append(
-            dns.rrset.from_text(question.name, self.ttl, "IN", question.rdtype, data)
+        return make_reply(query, self.ttl)
+
+
+def make_reply(query: dns.message.Message, ttl: int = 300) -> dns.message.Message:
+    """The fake world's answer to a query."""
+    response = dns.message.make_response(query)
+    question = query.question[0]
+    name = question.name.to_text().lower()
+    if name.endswith("nx.test."):
+        response.set_rcode(dns.rcode.NXDOMAIN)
+        response.authority.append(
+            dns.rrset.from_text("test.", 60, "IN", "SOA", "ns.test. admin.test. 1 60 60 60 30")
         )
         return response
+    number = sum(name.encode()) % 250 + 1
+    if question.rdtype == dns.rdatatype.A:
+        data = f"192.0.2.{number}"
+    elif question.rdtype == dns.rdatatype.AAAA:
+        data = f"2001:db8::{number}"
+    else:
+        return response
+    response.answer.append(dns.rrset.from_text(question.name, ttl, "IN", question.rdtype, data))
+    return response
