@@ -40,6 +40,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SQUIDGUARD = "/usr/bin/squidGuard"
+GNU_TIME = "/usr/bin/time"
 TLDS = ["com", "net", "org", "co.uk", "info", "io", "de", "fr", "nl", "uk"]
 BLOCK_PAGE = "http://blocked.invalid/?t=%t&s=%s&u=%u"
 
@@ -103,18 +104,23 @@ def make_requests(work: Path, domains: list[str], count: int, seed: int) -> dict
 
 
 def run_child(argv: list[str], stdin: Path | None) -> dict[str, float | str]:
-    """Run a process to completion; return its wall time, CPU time, peak RSS and stderr."""
-    start = time.perf_counter()
+    """Run a process to completion; return its wall time, CPU time, peak RSS and stderr.
+
+    The process is started through GNU time, whose small process is the parent: a child forked
+    straight from this (large) Python process would inherit its resident size in ru_maxrss.
+    """
+    report = Path(tempfile.mkstemp(prefix="bench-time-")[1])
+    timed = [GNU_TIME, "-o", str(report), "-f", "%e %U %S %M", *argv]
     with (stdin.open("rb") if stdin else open(os.devnull, "rb")) as inp:
-        proc = subprocess.Popen(argv, stdin=inp, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE)
-        assert proc.stderr is not None
-        err = proc.stderr.read()
-        _, status, usage = os.wait4(proc.pid, 0)
-    if status != 0:
-        raise SystemExit(f"{argv[0]} failed: {err.decode(errors='replace')[-2000:]}")
-    return {"wall": time.perf_counter() - start, "cpu": usage.ru_utime + usage.ru_stime,
-            "maxrss_mb": usage.ru_maxrss / 1024, "stderr": err.decode(errors="replace")}
+        proc = subprocess.run(timed, stdin=inp, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, check=False)
+    fields = report.read_text().split()[-4:]
+    report.unlink()
+    if proc.returncode != 0:
+        raise SystemExit(f"{argv[0]} failed: {proc.stderr.decode(errors='replace')[-2000:]}")
+    wall, user, system, maxrss_kb = (float(f) for f in fields)
+    return {"wall": wall, "cpu": user + system, "maxrss_mb": maxrss_kb / 1024,
+            "stderr": proc.stderr.decode(errors="replace")}
 
 
 def bench_squidguard(work: Path, streams: dict[str, Path]) -> dict[str, float]:
@@ -246,8 +252,8 @@ def main() -> None:
     if args.child:
         child_main(*args.child)
         return
-    if not Path(SQUIDGUARD).exists():
-        raise SystemExit("squidGuard is not installed (apt-get install squidguard)")
+    if not Path(SQUIDGUARD).exists() or not Path(GNU_TIME).exists():
+        raise SystemExit("needs squidGuard and GNU time (apt-get install squidguard time)")
     with tempfile.TemporaryDirectory(prefix="engine-bench-") as temp:
         work = args.workdir or Path(temp)
         print(f"Generating {args.domains:,} domains and {args.requests:,} requests in {work} ...")
