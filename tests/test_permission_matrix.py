@@ -85,6 +85,8 @@ TOKEN_ONLY = {**{p: 401 for p in PERSONAS}, ANON: 401}
 
 MATRIX: dict[str, tuple[Callable[[School], dict[str, Any]], dict[str, int]]] = {
     "healthz": (NONE, {**{p: 200 for p in PERSONAS}, ANON: 200}),
+    # A blocked child may not be signed in: the block page is for everyone.
+    "filterlog:blocked": (NONE, {**{p: 200 for p in PERSONAS}, ANON: 200}),
     "accounts:login": (NONE, {**{p: 200 for p in PERSONAS}, ANON: 200}),
     "accounts:logout": (NONE, {**{p: 405 for p in PERSONAS}, ANON: 302}),
     "accounts:password_change": (NONE, {**{p: 200 for p in PERSONAS}, ANON: 302}),
