@@ -93,6 +93,9 @@ def _worker(
     upstream: tuple[str, int],
 ) -> int:
     """Serve in this process: UDP in the main thread, TCP and policy watching beside it."""
+    # Background threads (event log, reloads) hand the interpreter back quickly, which keeps
+    # the answer latency low while they work.
+    sys.setswitchinterval(0.0005)
     spool = None if args.no_event_log else (args.spool or default_spool_dir())
     events = open_event_log(spool, "dns")
     block = BlockSettings(args.block_mode, args.block_ipv4, args.block_ipv6)

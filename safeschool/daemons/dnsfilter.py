@@ -13,13 +13,14 @@ import time
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
-from safeschool.engine import ALLOW, BLOCK, Decision, PolicyHolder
+from safeschool.engine import ALLOW, BLOCK, Decision, Policy, PolicyHolder
 from safeschool.eventlog import Sink
 
 from . import dnswire as wire
 from .dnscache import ReplyCache
 
 BLOCK_TTL = 60
+MEMO_SIZE = 200_000
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,10 @@ class DnsFilter:
         self.events = events
         self.block = block or BlockSettings()
         self.log_allowed = log_allowed
+        self._memo: dict[tuple[str, str], Decision] = {}
+        self._memo_policy: Policy | None = None
+        self._memo_second = 0
+        self._addresses: dict[str, tuple[bytes | None, bytes | None]] = {}
 
     def answer(self, data: bytes, client: str, stream: bool = False) -> bytes | Forward | None:
         """The reply to one packet, a Forward job, or None when it should be dropped.
@@ -75,10 +80,9 @@ class DnsFilter:
             query = replace(query, udp_size=65535)
         if query.flags & wire.OPCODE_MASK:
             return wire.rcode_reply(query, wire.NOTIMP)
-        policy = self.holder.policy
-        if policy is None:
+        decision = self._decide(query.name, client)
+        if decision is None:
             return wire.rcode_reply(query, wire.SERVFAIL)
-        decision = policy.decide_dns(query.name, client)
         self._log(query, client, decision)
         if decision.action == BLOCK:
             return self._blocked(query, decision)
@@ -89,6 +93,27 @@ class DnsFilter:
         if cached is not None:
             return self.fit(query, cached)
         return Forward(query, data, key)
+
+    def _decide(self, name: str, client: str) -> Decision | None:
+        """The policy's decision, remembered for up to a second per name and client.
+
+        Schedules change on the minute, so a second's memory changes no answer; a new policy
+        starts with an empty memory.
+        """
+        policy = self.holder.policy
+        if policy is None:
+            return None
+        second = int(time.monotonic())
+        if policy is not self._memo_policy or second != self._memo_second:
+            self._memo.clear()
+            self._memo_policy, self._memo_second = policy, second
+        key = (name, client)
+        decision = self._memo.get(key)
+        if decision is None:
+            if len(self._memo) >= MEMO_SIZE:
+                self._memo.clear()
+            decision = self._memo[key] = policy.decide_dns(name, client)
+        return decision
 
     def upstream_reply(self, job: Forward, reply: bytes) -> bytes:
         """The answer to the client, given the upstream's reply to a Forward job."""
@@ -124,8 +149,19 @@ class DnsFilter:
         return wire.answer_reply(query, records)
 
     def _block_addresses(self, decision: Decision) -> tuple[bytes | None, bytes | None]:
+        """Addresses to answer with; remembered per block page server (the URL's authority)."""
+        server = (decision.redirect or "").split("/", 3)[:3]
+        key = "/".join(server)
+        found = self._addresses.get(key)
+        if found is None:
+            if len(self._addresses) > 1000:
+                self._addresses.clear()
+            found = self._addresses[key] = self._find_block_addresses(key)
+        return found
+
+    def _find_block_addresses(self, server: str) -> tuple[bytes | None, bytes | None]:
         ipv4, ipv6 = self.block.ipv4, self.block.ipv6
-        page = _address_in_url(decision.redirect)
+        page = _address_in_url(server)
         if page is not None:
             if page.version == 4 and ipv4 is None:
                 ipv4 = str(page)

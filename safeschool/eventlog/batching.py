@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections import deque
 from typing import Protocol
 
@@ -18,6 +19,7 @@ from .spool import Event, SegmentWriter
 
 log = logging.getLogger(__name__)
 MAX_QUEUED = 2_000_000
+CHUNK = 256
 
 
 class Sink(Protocol):
@@ -67,16 +69,20 @@ class EventLog:
     def flush(self) -> None:
         """Write everything queued so far."""
         with self._lock:
-            batch: list[Event] = []
             queue = self._queue
-            for _ in range(len(queue)):
-                batch.append(queue.popleft())
-            try:
-                self._writer.write_batch(batch)
-            except OSError as exc:
-                # The disk may be full; keep serving, say so, and try again later.
-                log.error("event log: could not write %d events: %s", len(batch), exc)
-                queue.extendleft(reversed(batch))
+            remaining = len(queue)
+            while remaining:
+                # Small batches: the serving thread gets the interpreter back between them.
+                batch = [queue.popleft() for _ in range(min(remaining, CHUNK))]
+                remaining -= len(batch)
+                try:
+                    self._writer.write_batch(batch)
+                except OSError as exc:
+                    # The disk may be full; keep serving, say so, and try again later.
+                    log.error("event log: could not write %d events: %s", len(batch), exc)
+                    queue.extendleft(reversed(batch))
+                    return
+                time.sleep(0)
 
     def close(self) -> None:
         """Write what is queued, seal the segment and stop the flusher."""

@@ -31,14 +31,22 @@ def test_the_button_files_an_audited_unblock_request() -> None:
     token = page.cookies["csrftoken"].value
     response = client.post(
         "/blocked",
-        {"url": "http://games.test/play", "category": "games", "rule": "category",
-         "group": "pupils", "reason": "It is for my maths homework", "csrfmiddlewaretoken": token},
+        {
+            "url": "http://games.test/play",
+            "category": "games",
+            "rule": "category",
+            "group": "pupils",
+            "reason": "It is for my maths homework",
+            "csrfmiddlewaretoken": token,
+        },
     )
     assert response.status_code == 200
     assert "Thank you" in response.content.decode()
     unblock = UnblockRequest.objects.get()
     assert (unblock.url, unblock.reason, unblock.status) == (
-        "http://games.test/play", "It is for my maths homework", "open"
+        "http://games.test/play",
+        "It is for my maths homework",
+        "open",
     )
     assert unblock.client == "127.0.0.1" and unblock.requested_by is None
     audit = AuditEvent.objects.get(action="unblock.requested")

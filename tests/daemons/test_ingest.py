@@ -17,8 +17,15 @@ pytestmark = pytest.mark.django_db
 
 def event(number: int, action: str = "block") -> dict[str, object]:
     return {
-        "t": 1_790_000_000 + number, "src": "dns", "client": "10.0.0.5", "host": f"h{number}.test",
-        "qtype": 1, "action": action, "category": "adult", "group": "pupils", "rule": "category",
+        "t": 1_790_000_000 + number,
+        "src": "dns",
+        "client": "10.0.0.5",
+        "host": f"h{number}.test",
+        "qtype": 1,
+        "action": action,
+        "category": "adult",
+        "group": "pupils",
+        "rule": "category",
     }
 
 
@@ -33,7 +40,10 @@ def test_events_are_loaded_and_finished_segments_removed(tmp_path: Path) -> None
     first = FilterEvent.objects.order_by("at").first()
     assert first is not None
     assert (first.host, first.action, first.category, first.client) == (
-        "h0.test", "block", "adult", "10.0.0.5"
+        "h0.test",
+        "block",
+        "adult",
+        "10.0.0.5",
     )
     assert list_segments(tmp_path) == []
 
@@ -86,7 +96,9 @@ def test_ingest_catches_up_with_a_live_writer(tmp_path: Path) -> None:
 
 def test_the_command_runs_once(tmp_path: Path) -> None:
     writer = SegmentWriter(tmp_path, "squid")
-    writer.write_batch([{**event(1, "allow"), "src": "squid", "url": "http://x.test/?q=a", "terms": "a"}])
+    writer.write_batch(
+        [{**event(1, "allow"), "src": "squid", "url": "http://x.test/?q=a", "terms": "a"}]
+    )
     writer.close()
     call_command("ingest", "--once", "--spool", str(tmp_path))
     stored = FilterEvent.objects.get()

@@ -30,14 +30,28 @@ def ask_until_up(port: int, name: str) -> dns.message.Message:
                 raise
 
 
-def test_up_starts_and_stops_the_dns_filter_and_ingest(tmp_path: Path, upstream: FakeUpstream) -> None:
+def test_up_starts_and_stops_the_dns_filter_and_ingest(
+    tmp_path: Path, upstream: FakeUpstream
+) -> None:
     web, dns_port = _free_port(), _free_port()
     environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     environment["SAFESCHOOL_DATA_DIR"] = str(tmp_path)
     process = subprocess.Popen(
-        [SAFESCHOOL, "up", "--demo", "--port", str(web), "--dns-listen", f"127.0.0.1:{dns_port}",
-         "--dns-upstream", f"127.0.0.1:{upstream.port}"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
+        [
+            SAFESCHOOL,
+            "up",
+            "--demo",
+            "--port",
+            str(web),
+            "--dns-listen",
+            f"127.0.0.1:{dns_port}",
+            "--dns-upstream",
+            f"127.0.0.1:{upstream.port}",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        text=True,
         env=environment,
     )
     try:

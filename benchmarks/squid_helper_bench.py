@@ -1,0 +1,168 @@
+"""The Squid helper against squidGuard: the same squidGuard.conf, lists and request lines.
+
+    .venv/bin/python benchmarks/squid_helper_bench.py [--domains 100000] [--lines 100000]
+
+Three ways of feeding lines, each timed after the program has loaded its lists:
+- lockstep: one line, wait for its answer, the next (Squid without concurrency; the only way
+  Squid can drive squidGuard, which does not understand channel IDs);
+- concurrent: up to 100 lines in flight with channel IDs (Squid's `concurrency=100`), for
+  SafeSchool only;
+- stream: every line written at once (an upper bound; not how Squid talks to helpers).
+CPU per line is the helper's user + system time during the timed part. SafeSchool writes its
+event log (every request) throughout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+TICKS = os.sysconf("SC_CLK_TCK")
+SG_CONF = """dbhome {work}/db
+logdir {work}/log
+dest adult {{
+  domainlist adult/domains
+}}
+rew safesearch {{
+  s@(google\\..*/search\\?.*q=.*)@\\1\\&safe=active@i
+}}
+acl {{
+  default {{
+    pass !adult all
+    rewrite safesearch
+    redirect 302:http://127.0.0.1:8000/blocked?url=%u&category=%t
+  }}
+}}
+"""
+
+
+def make_inputs(work: Path, domains: int, lines: int) -> tuple[Path, list[bytes]]:
+    (work / "db" / "adult").mkdir(parents=True)
+    (work / "log").mkdir()
+    names = [f"bad{i}.example{i % 40}.test" for i in range(domains)]
+    (work / "db" / "adult" / "domains").write_text("\n".join(names) + "\n")
+    conf = work / "squidGuard.conf"
+    conf.write_text(SG_CONF.format(work=work))
+    rng = random.Random(3)
+    requests = []
+    for index in range(lines):
+        kind = index % 4
+        if kind == 0:
+            url = f"http://www.{rng.choice(names)}/page{index}"
+        elif kind == 1:
+            url = f"http://www.google.com/search?q=homework+{index}"
+        else:
+            url = f"http://site{rng.randrange(5000)}.school.test/lesson/{index}"
+        requests.append(
+            f"{url} 10.1.{index % 200}.{index % 250 + 1}/- - GET myip=10.0.0.1 myport=3128".encode()
+        )
+    return conf, requests
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def start(command: list[str]) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write(b"http://warm.up/ 10.0.0.1/- - GET\n")
+    process.stdout.readline()  # the lists are loaded once this is answered
+    return process
+
+
+def lockstep(process: subprocess.Popen[bytes], lines: list[bytes]) -> None:
+    assert process.stdin is not None and process.stdout is not None
+    for line in lines:
+        process.stdin.write(line + b"\n")
+        process.stdout.readline()
+
+
+def concurrent(process: subprocess.Popen[bytes], lines: list[bytes], window: int = 100) -> None:
+    assert process.stdin is not None and process.stdout is not None
+    slots = threading.Semaphore(window)
+
+    def reader() -> None:
+        assert process.stdout is not None
+        for _ in lines:
+            process.stdout.readline()
+            slots.release()
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    for index, line in enumerate(lines):
+        slots.acquire()
+        process.stdin.write(b"%d %s\n" % (index % window, line))
+    thread.join()
+
+
+def stream(process: subprocess.Popen[bytes], lines: list[bytes]) -> None:
+    assert process.stdin is not None and process.stdout is not None
+    writer = threading.Thread(target=process.stdin.write, args=(b"\n".join(lines) + b"\n",))
+    writer.start()
+    for _ in lines:
+        process.stdout.readline()
+    writer.join()
+
+
+def timed(name: str, command: list[str], mode: str, lines: list[bytes]) -> tuple[float, float]:
+    process = start(command)
+    try:
+        cpu, wall = cpu_seconds(process.pid), time.perf_counter()
+        {"lockstep": lockstep, "concurrent": concurrent, "stream": stream}[mode](process, lines)
+        wall, cpu = time.perf_counter() - wall, cpu_seconds(process.pid) - cpu
+    finally:
+        assert process.stdin is not None
+        process.stdin.close()
+        process.wait(timeout=60)
+    rate, per_line = len(lines) / wall, cpu / len(lines) * 1e6
+    print(f"{name:11} {mode:10} {rate:>10.0f} lines/s  {per_line:6.2f} µs CPU per line", flush=True)
+    return rate, per_line
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--domains", type=int, default=100_000)
+    parser.add_argument("--lines", type=int, default=100_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as temp:
+        work = Path(temp)
+        conf, lines = make_inputs(work, args.domains, args.lines)
+        ours = [
+            str(Path(sys.executable).parent / "safeschool"),
+            "squid-helper",
+            "--policy",
+            str(conf),
+            "--spool",
+            str(work / "spool"),
+        ]
+        theirs = ["squidGuard", "-c", str(conf)]
+        sg_lock = timed("squidGuard", theirs, "lockstep", lines)
+        sg_stream = timed("squidGuard", theirs, "stream", lines)
+        ss_lock = timed("safeschool", ours, "lockstep", lines)
+        ss_conc = timed("safeschool", ours, "concurrent", lines)
+        ss_stream = timed("safeschool", ours, "stream", lines)
+        print(
+            f"ratio, as Squid drives each (SafeSchool concurrent / squidGuard lockstep): "
+            f"{ss_conc[0] / sg_lock[0]:.2f}× lines per second (target ≥ 3×)"
+        )
+        print(
+            f"ratio, both lockstep: {ss_lock[0] / sg_lock[0]:.2f}×; both stream: "
+            f"{ss_stream[0] / sg_stream[0]:.2f}×"
+        )
+        print(
+            f"CPU per line, SafeSchool / squidGuard: lockstep {ss_lock[1] / sg_lock[1]:.2f}×, "
+            f"stream {ss_stream[1] / sg_stream[1]:.2f}× (lower is better)"
+        )
+
+
+if __name__ == "__main__":
+    main()
