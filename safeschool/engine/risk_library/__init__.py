@@ -1,0 +1,1 @@
+"""The default risk libraries and allow-lists, one pair of JSON files per language."""
