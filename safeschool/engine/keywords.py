@@ -15,10 +15,11 @@ after it is built, so one can serve every thread.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from urllib.parse import unquote_plus
+from urllib.parse import quote, unquote_plus
 
 from .keywords_automaton import Automaton, Hit
 from .keywords_library import (
@@ -53,6 +54,7 @@ __all__ = [
 ]
 
 _ALLOW = -1
+_WHITESPACE = re.compile(r"\s")
 _MIN_JOINED = 5
 
 
@@ -123,8 +125,8 @@ class Matcher:
     def scan(self, text: str) -> list[Match]:
         """Every risk term in ``text``, in order of position, most severe first at a tie.
 
-        A term found inside a longer match of the same category that is at least as severe is
-        left out (``kill myself`` inside ``how to kill myself``).
+        A term found inside a longer match that is at least as severe is left out (``kill
+        myself`` inside ``how to kill myself``, ``porn`` inside ``child porn``).
         """
         found = self._quick(text)
         if found is not None and not found:
@@ -157,6 +159,9 @@ class Matcher:
     def scan_url(self, url: str) -> list[Match]:
         """Risk terms in a URL: in its search text (search engines and sites) and in the words
         of its host and path, each term once (the search text's match is kept)."""
+        # Whitespace is percent-encoded first: raw whitespace inside the host sends
+        # normalise.split_parts into endless recursion (reported; not this module's to fix).
+        url = _WHITESPACE.sub(lambda m: quote(m.group(), safe=""), url.strip())
         search = extract_search_terms(url)
         host, rest, _ = split_parts(url)
         if search:
@@ -189,7 +194,11 @@ def _patterns(words: tuple[str, ...]) -> list[tuple[str, ...]]:
 
 
 def _prune(found: list[_Found]) -> list[_Found]:
-    """Drop repeats and terms inside a longer, at least as severe match of their category."""
+    """Drop repeats, and terms inside a longer match that is at least as severe.
+
+    The longer phrase was put in the library to say what the whole means: ``child porn`` is
+    illegal content, and the ``porn`` inside it adds nothing for the safeguarding team.
+    """
     best: dict[tuple[int, int, str], _Found] = {}
     for f in found:
         key = (f.first, f.last, f.term.category)
@@ -200,10 +209,9 @@ def _prune(found: list[_Found]) -> list[_Found]:
 
 
 def _inside(f: _Found, g: _Found) -> bool:
-    """True when ``g`` covers more words than ``f``, including all of f's, in its category."""
+    """True when ``g`` covers more words than ``f``, all of f's among them, and is as severe."""
     return (
-        g.term.category == f.term.category
-        and g.term.severity >= f.term.severity
+        g.term.severity >= f.term.severity
         and g.first <= f.first
         and f.last <= g.last
         and (g.first, g.last) != (f.first, f.last)

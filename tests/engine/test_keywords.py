@@ -180,8 +180,16 @@ def test_a_school_term_that_is_too_broad_is_tamed_by_the_allow_list() -> None:
     assert found("i will kill him", matcher) == {("kill", "violence")}
 
 
-def test_a_longer_match_hides_the_shorter_one_of_its_category() -> None:
+def test_a_longer_match_hides_a_milder_one_inside_it() -> None:
     assert found("how to commit suicide") == {("how to commit suicide", "suicide")}
+    assert found("child porn") == {("child porn", "illegal")}
+
+
+def test_the_same_words_in_two_categories_give_two_matches() -> None:
+    assert found("how to make a bomb") == {
+        ("how to make a bomb", "weapons"),
+        ("how to make a bomb", "extremism"),
+    }
 
 
 # A school's own library
@@ -290,6 +298,11 @@ def test_scanning_never_raises_and_offsets_are_sound(text: str) -> None:
 def test_scanning_a_url_never_raises(text: str) -> None:
     MATCHER.scan_url("https://www.google.com/search?q=" + text)
     MATCHER.scan_url(text)
+
+
+def test_lone_surrogates_and_bad_percent_escapes_are_harmless() -> None:
+    assert found("\ud800 kill myself \udfff") == {("kill myself", "suicide")}
+    assert [m.term for m in MATCHER.scan_url("http://x\ud800.com/a?q=%ff%fe+kys\u2003")] == ["kys"]
 
 
 WORDS = st.sampled_from(
