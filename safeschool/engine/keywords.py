@@ -128,11 +128,14 @@ class Matcher:
         A term found inside a longer match that is at least as severe is left out (``kill
         myself`` inside ``how to kill myself``, ``porn`` inside ``child porn``).
         """
-        found = self._quick(text)
-        if found is not None and not found:
+        hits = self._quick(text)
+        if hits is not None and not hits:
             return []
-        text_words = words(text)
-        hits = self._automaton.run([self._automaton.symbol(forms(w.raw)) for w in text_words])
+        # The same words as the fast path's, now with positions.
+        text_words = words(text, join=hits is None)
+        if hits is None:
+            symbol = self._automaton.symbol
+            hits = self._automaton.run([symbol(forms(w.raw)) for w in text_words])
         return self._matches(text, text_words, hits)
 
     def _quick(self, text: str) -> list[Hit] | None:

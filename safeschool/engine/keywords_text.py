@@ -134,8 +134,9 @@ def quick_words(text: str) -> list[tuple[str, ...]] | None:
     return out
 
 
-def words(text: str) -> list[Word]:
-    """The words of ``text`` with their positions, spaced-out letters joined into one word."""
+def words(text: str, join: bool = True) -> list[Word]:
+    """The words of ``text`` with their positions, spaced-out letters joined into one word
+    (``join=False`` skips that when :func:`quick_words` has found no spaced-out letters)."""
     found = []
     for match in _TOKEN.finditer(text):
         raw = match.group()
@@ -144,7 +145,7 @@ def words(text: str) -> list[Word]:
             continue
         start = match.start() + len(raw) - len(raw.lstrip(_EDGE))
         found.append(Word(word, start, start + len(word)))
-    return _join_spaced(found, text)
+    return _join_spaced(found, text) if join else found
 
 
 def _join_spaced(found: list[Word], text: str) -> list[Word]:

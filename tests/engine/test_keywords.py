@@ -23,6 +23,7 @@ from safeschool.engine.keywords import (
     make_term,
     parse_library,
 )
+from safeschool.engine.keywords_text import forms, words
 
 MATCHER = default_matcher()
 
@@ -347,6 +348,23 @@ def test_adding_an_allow_phrase_never_adds_matches(text: str, allow: list[str]) 
 def test_a_term_is_found_wherever_it_stands_between_other_words(left: str, right: str) -> None:
     text = f"{left}, thinspo; {right}"
     assert ("thinspo", "eating_disorders") in found(text, SMALL)
+
+
+SPACED = st.lists(
+    st.sampled_from(
+        ["k", "i", "l", "1", "m", "y", "s", "e", "f", "kill", "myself", " ", "  ", ".", "!"]
+    ),
+    max_size=20,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(PHRASES, SPACED, st.text()))
+def test_the_fast_path_agrees_with_the_full_path(text: str) -> None:
+    automaton = MATCHER._automaton
+    text_words = words(text)
+    hits = automaton.run([automaton.symbol(forms(w.raw)) for w in text_words])
+    assert MATCHER.scan(text) == MATCHER._matches(text, text_words, hits)
 
 
 def test_one_matcher_serves_many_threads() -> None:
