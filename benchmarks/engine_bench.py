@@ -111,16 +111,21 @@ def run_child(argv: list[str], stdin: Path | None) -> dict[str, float | str]:
     """
     report = Path(tempfile.mkstemp(prefix="bench-time-")[1])
     timed = [GNU_TIME, "-o", str(report), "-f", "%e %U %S %M", *argv]
-    with (stdin.open("rb") if stdin else open(os.devnull, "rb")) as inp:
-        proc = subprocess.run(timed, stdin=inp, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, check=False)
+    with stdin.open("rb") if stdin else open(os.devnull, "rb") as inp:
+        proc = subprocess.run(
+            timed, stdin=inp, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False
+        )
     fields = report.read_text().split()[-4:]
     report.unlink()
     if proc.returncode != 0:
         raise SystemExit(f"{argv[0]} failed: {proc.stderr.decode(errors='replace')[-2000:]}")
     wall, user, system, maxrss_kb = (float(f) for f in fields)
-    return {"wall": wall, "cpu": user + system, "maxrss_mb": maxrss_kb / 1024,
-            "stderr": proc.stderr.decode(errors="replace")}
+    return {
+        "wall": wall,
+        "cpu": user + system,
+        "maxrss_mb": maxrss_kb / 1024,
+        "stderr": proc.stderr.decode(errors="replace"),
+    }
 
 
 def bench_squidguard(work: Path, streams: dict[str, Path]) -> dict[str, float]:
@@ -185,11 +190,19 @@ def child_main(conf: str, requests_path: str) -> None:
             count += 1
     sys.stdout.flush()
     helper_cpu = time.process_time() - cpu
-    sys.stderr.write(json.dumps({
-        "load_s": load_s, "rss_after_load_mb": rss_after_load, "baseline_mb": baseline_mb,
-        "helper_cpu": helper_cpu, "decide_cpu": _decide_only(policy, requests_path),
-        "requests": count,
-    }) + "\n")
+    sys.stderr.write(
+        json.dumps(
+            {
+                "load_s": load_s,
+                "rss_after_load_mb": rss_after_load,
+                "baseline_mb": baseline_mb,
+                "helper_cpu": helper_cpu,
+                "decide_cpu": _decide_only(policy, requests_path),
+                "requests": count,
+            }
+        )
+        + "\n"
+    )
 
 
 def _decide_only(policy: Any, requests_path: str) -> float:
@@ -220,8 +233,10 @@ def report(domains: int, sg: dict[str, float], en: dict[str, float]) -> None:
     per_million = 1_000_000 / domains
     print(f"\n{domains:,} domains, {int(n):,} requests per stream\n")
     print(f"{'':44}{'squidGuard 1.6':>16}{'SafeSchool':>14}{'ratio':>9}")
-    print(f"{'load time, text list (s)':44}{sg['load_text_s']:16.2f}{en['load_s']:14.2f}"
-          f"{sg['load_text_s'] / en['load_s']:8.1f}x")
+    print(
+        f"{'load time, text list (s)':44}{sg['load_text_s']:16.2f}{en['load_s']:14.2f}"
+        f"{sg['load_text_s'] / en['load_s']:8.1f}x"
+    )
     print(f"{'squidGuard -C all .db build (s)':44}{sg['db_build_s']:16.2f}")
     print(f"{'load time, prebuilt .db (s)':44}{sg['load_db_s']:16.2f}")
     print(f"{'peak RSS, text-list load (MB)':44}{sg['rss_text_mb']:16.1f}")
@@ -229,16 +244,24 @@ def report(domains: int, sg: dict[str, float], en: dict[str, float]) -> None:
     for stream in ("realistic", "distinct"):
         sg_rate, en_rate = n / sg[f"cpu_{stream}"], n / en[f"cpu_{stream}"]
         decide_rate = n / en[f"decide_cpu_{stream}"]
-        print(f"{'peak RSS, ' + stream + ' run (MB)':44}{sg[f'rss_{stream}_mb']:16.1f}"
-              f"{en[f'rss_{stream}_mb']:14.1f}")
-        print(f"{'decisions per CPU-second, ' + stream:44}{sg_rate:16,.0f}{en_rate:14,.0f}"
-              f"{en_rate / sg_rate:8.2f}x")
-        print(f"{'  engine decide() only, ' + stream:44}{'':16}{decide_rate:14,.0f}"
-              f"{decide_rate / sg_rate:8.2f}x")
+        print(
+            f"{'peak RSS, ' + stream + ' run (MB)':44}{sg[f'rss_{stream}_mb']:16.1f}"
+            f"{en[f'rss_{stream}_mb']:14.1f}"
+        )
+        print(
+            f"{'decisions per CPU-second, ' + stream:44}{sg_rate:16,.0f}{en_rate:14,.0f}"
+            f"{en_rate / sg_rate:8.2f}x"
+        )
+        print(
+            f"{'  engine decide() only, ' + stream:44}{'':16}{decide_rate:14,.0f}"
+            f"{decide_rate / sg_rate:8.2f}x"
+        )
     lists_mb = en["rss_after_load_mb"] - en["baseline_mb"]
-    print(f"\nEngine memory for the lists (RSS after load minus RSS before, "
-          f"{en['baseline_mb']:.1f} MB): {lists_mb:.1f} MB, "
-          f"{lists_mb * per_million:.1f} MB per million domains")
+    print(
+        f"\nEngine memory for the lists (RSS after load minus RSS before, "
+        f"{en['baseline_mb']:.1f} MB): {lists_mb:.1f} MB, "
+        f"{lists_mb * per_million:.1f} MB per million domains"
+    )
 
 
 def main() -> None:

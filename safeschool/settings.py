@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "safeschool.notifications",
     "safeschool.concerns",
     "safeschool.api",
+    "safeschool.monitoring",
     "safeschool.filterlog",
 ]
 

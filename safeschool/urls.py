@@ -13,5 +13,6 @@ urlpatterns = [
     path("", include("safeschool.notifications.urls")),
     path("", include("safeschool.concerns.urls")),
     path("", include("safeschool.api.urls")),
+    path("", include("safeschool.monitoring.urls")),
     path("", include("safeschool.filterlog.urls")),
 ]

@@ -67,6 +67,24 @@ def _notification(oak: School) -> dict[str, Any]:
     return {"notification_id": note.pk}
 
 
+def _alert(oak: School) -> dict[str, Any]:
+    from safeschool.monitoring.services import record_external_alert
+
+    alert = record_external_alert(
+        User.objects.get(username="technician"),
+        oak,
+        severity=2,
+        category="bullying",
+        text="mean message",
+        source="test",
+    )
+    return {"slug": "oakfield", "alert_id": alert.pk}
+
+
+def _alert_triage(oak: School) -> dict[str, Any]:
+    return {**_alert(oak), "outcome": "no-action"}
+
+
 def _appointment(oak: School) -> dict[str, Any]:
     return {"slug": "oakfield", "appointment_id": KeyPerson.objects.filter(school=oak)[0].pk}
 
@@ -112,6 +130,11 @@ MATRIX: dict[str, tuple[Callable[[School], dict[str, Any]], dict[str, int]]] = {
     "concerns:attachment": (_attachment, statuses(["dsl", "deputy", "head"], default=404)),
     "concerns:step": (_step, POST_ONLY),
     "concerns:chronology": (_pupil, statuses(["dsl", "deputy", "head"])),
+    "monitoring:queue": (SLUG, statuses(["dsl", "deputy"])),
+    "monitoring:terms": (SLUG, statuses(["dsl", "deputy"])),
+    "monitoring:detail": (_alert, statuses(["dsl", "deputy"])),
+    "monitoring:triage": (_alert_triage, POST_ONLY),
+    "api:alerts": (NONE, TOKEN_ONLY),
     "api:openapi": (NONE, {**EVERYONE, ANON: 200}),
     "api:pupils": (NONE, TOKEN_ONLY),
     "api:concerns": (NONE, {**{p: 405 for p in PERSONAS}, ANON: 405}),

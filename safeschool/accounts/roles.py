@@ -35,7 +35,8 @@ class Capability(models.TextChoices):
     FILTERING_CHANGE = "filtering:change", "Propose changes to filtering"
     FILTERING_APPROVE = "filtering:approve", "Approve or reject filtering changes"
     FILTERING_EMERGENCY = "filtering:emergency", "Publish an emergency block at once"
-    MONITORING_TRIAGE = "monitoring:triage", "Triage monitoring alerts"
+    MONITORING_TRIAGE = "monitoring:triage", "Triage monitoring alerts and tune risk terms"
+    MONITORING_FEED = "monitoring:feed", "Send alerts from other monitoring tools (API)"
     REPORTS_READ = "reports:read", "Read reports and figures"
     AUDIT_READ = "audit:read", "Read the audit log"
 
@@ -51,6 +52,7 @@ _SAFEGUARDING_TEAM = _EVERYONE | {
     C.FILTERING_READ,
     C.FILTERING_EMERGENCY,
     C.MONITORING_TRIAGE,
+    C.MONITORING_FEED,
     C.REPORTS_READ,
 }
 
@@ -71,7 +73,8 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     },
     Role.ONLINE_SAFETY_LEAD: _EVERYONE
     | {C.PEOPLE_READ, C.FILTERING_READ, C.FILTERING_CHANGE, C.REPORTS_READ},
-    Role.TECHNICIAN: _EVERYONE | {C.FILTERING_READ, C.FILTERING_CHANGE, C.FILTERING_EMERGENCY},
+    Role.TECHNICIAN: _EVERYONE
+    | {C.FILTERING_READ, C.FILTERING_CHANGE, C.FILTERING_EMERGENCY, C.MONITORING_FEED},
     Role.TEACHER: _EVERYONE | {C.PEOPLE_READ},
     Role.SUPPORT_STAFF: _EVERYONE | {C.PEOPLE_READ},
     Role.GOVERNOR: _EVERYONE | {C.REPORTS_READ},

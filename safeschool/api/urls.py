@@ -10,4 +10,5 @@ urlpatterns = [
     path("api/v1/pupils/", views.pupils, name="pupils"),
     path("api/v1/concerns/", views.concerns, name="concerns"),
     path("api/v1/concerns/<uuid:concern_id>/", views.concern, name="concern"),
+    path("api/v1/alerts/", views.alerts, name="alerts"),
 ]

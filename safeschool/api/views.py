@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import uuid
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_http_methods
 
 from safeschool.accounts.permissions import has_capability
@@ -176,3 +178,96 @@ def concern(request: HttpRequest, school: School, concern_id: str) -> HttpRespon
 @require_GET
 def openapi(request: HttpRequest) -> HttpResponse:
     return JsonResponse(SPEC)
+
+
+def _parse_alert(body: dict[str, Any]) -> dict[str, Any]:
+    from safeschool.monitoring.models import MonitoringCategory
+
+    errors: dict[str, list[str]] = {}
+    severity = body.get("severity")
+    if not isinstance(severity, int) or isinstance(severity, bool) or not 1 <= severity <= 5:
+        errors["severity"] = ["A whole number from 1 to 5."]
+    if body.get("category") not in MonitoringCategory.values:
+        errors["category"] = [f"Must be one of {', '.join(MonitoringCategory.values)}."]
+    for name in ("text", "source"):
+        if not isinstance(body.get(name), str) or not body[name].strip():
+            errors[name] = ["Required text."]
+    for name in ("username", "device"):
+        if not isinstance(body.get(name, ""), str):
+            errors[name] = ["Must be text."]
+    client = body.get("client")
+    if client is not None:
+        try:
+            ipaddress.ip_address(str(client))
+        except ValueError:
+            errors["client"] = ["Must be an IP address."]
+    at = None
+    if body.get("at") is not None:
+        at = parse_datetime(str(body["at"])) if isinstance(body["at"], str) else None
+        if at is None or at.tzinfo is None:
+            errors["at"] = ["An ISO 8601 date and time with its offset."]
+    if not isinstance(body.get("context", []), list):
+        errors["context"] = ["Must be a list."]
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "severity": severity,
+        "category": body["category"],
+        "text": body["text"][:2000],
+        "source": body["source"][:60],
+        "username": body.get("username", "")[:150],
+        "device": body.get("device", "")[:150],
+        "client": client,
+        "at": at,
+        "context": body.get("context", [])[:50],
+    }
+
+
+def _alert_json(alert: Any) -> dict[str, Any]:
+    return {
+        "id": str(alert.pk),
+        "severity": alert.severity,
+        "category": alert.category,
+        "rule": alert.rule,
+        "source": alert.source,
+        "status": alert.status,
+        "who": alert.who,
+        "client": alert.client,
+        "first_at": alert.first_at.isoformat(),
+        "last_at": alert.last_at.isoformat(),
+        "event_count": alert.event_count,
+        "matched_text": alert.matched_text,
+        "concern": str(alert.concern_id) if alert.concern_id else None,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@token_required
+def alerts(request: HttpRequest, school: School) -> HttpResponse:
+    from safeschool.monitoring import services as monitoring
+    from safeschool.monitoring.access import alerts_for
+
+    if request.method == "GET":
+        if not has_capability(request.user, school, Capability.MONITORING_TRIAGE):
+            return JsonResponse({"detail": "Not found."}, status=404)
+        found = alerts_for(request.user, school).order_by("-last_at")
+        status = request.GET.get("status")
+        if status:
+            found = found.filter(status=status)
+        audit.record(
+            "alert.listed", actor=request.user, school=school, data={"via": "api"}, request=request
+        )
+        return JsonResponse({"results": [_alert_json(a) for a in found[:200]]})
+    if not has_capability(request.user, school, Capability.MONITORING_FEED):
+        return _forbidden()
+    try:
+        body = json.loads(request.body or b"null")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = None
+    if not isinstance(body, dict):
+        return JsonResponse({"errors": {"body": ["Send a JSON object."]}}, status=400)
+    try:
+        alert = monitoring.record_external_alert(request.user, school, **_parse_alert(body))
+    except ValidationError as error:
+        return JsonResponse({"errors": error.message_dict}, status=400)
+    return JsonResponse({"id": str(alert.pk)}, status=201)

@@ -187,6 +187,7 @@ def _seed_logins(schools: dict[str, School], today: datetime.date) -> dict[str, 
             last_name=login.last_name,
             job_title=login.job_title,
             email=user.email,
+            network_username=login.username,
             started_on=today - datetime.timedelta(days=365 * 4),
             user=user,
         )
@@ -289,6 +290,7 @@ def _seed_pupil(
         looked_after=rng.random() < 0.02,
         send=rng.random() < 0.13,
         eal=rng.random() < 0.18,
+        network_username=f"{first[0]}{last}{rng.randrange(10, 100)}".lower(),
     )
     pupil.ehcp = pupil.send and rng.random() < 0.3
     pupil.save(update_fields=["ehcp"])

@@ -125,7 +125,8 @@ class IndexBuilder:
             table=self._domains.build(),
             urls={host: tuple(entries) for host, entries in self._urls.items()},
             expressions={
-                name: m for name, pats in self._expressions.items()
+                name: m
+                for name, pats in self._expressions.items()
                 if (m := join_patterns(pats)) is not None
             },
             bits={name: 1 << n for name, n in self._numbers.items()},

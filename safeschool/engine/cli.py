@@ -32,21 +32,32 @@ class _UsageError(Exception):
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for ``safeschool filter``."""
-    parser = _Parser(prog="safeschool filter",
-                     description="Ask the filter engine about URLs, or check a policy.")
+    parser = _Parser(
+        prog="safeschool filter", description="Ask the filter engine about URLs, or check a policy."
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     decide = sub.add_parser("decide", help="print the decision for each URL as JSON")
-    decide.add_argument("--policy", required=True, metavar="PATH",
-                        help="policy snapshot (JSON) or squidGuard.conf")
+    decide.add_argument(
+        "--policy", required=True, metavar="PATH", help="policy snapshot (JSON) or squidGuard.conf"
+    )
     decide.add_argument("--client", metavar="IP", help="client address")
     decide.add_argument("--user", metavar="NAME", help="authenticated user name")
-    decide.add_argument("--at", metavar="ISO-8601", type=_when,
-                        help="judge time rules at this moment (default: now)")
-    decide.add_argument("urls", nargs="+", metavar="URL",
-                        help="URLs or host names; '-' reads them from standard input")
+    decide.add_argument(
+        "--at",
+        metavar="ISO-8601",
+        type=_when,
+        help="judge time rules at this moment (default: now)",
+    )
+    decide.add_argument(
+        "urls",
+        nargs="+",
+        metavar="URL",
+        help="URLs or host names; '-' reads them from standard input",
+    )
     check = sub.add_parser("check-config", help="load a policy and report what it holds")
-    check.add_argument("--policy", required=True, metavar="PATH",
-                       help="policy snapshot (JSON) or squidGuard.conf")
+    check.add_argument(
+        "--policy", required=True, metavar="PATH", help="policy snapshot (JSON) or squidGuard.conf"
+    )
     return parser
 
 
@@ -55,11 +66,16 @@ def _when(text: str) -> datetime:
         return datetime.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not an ISO-8601 date and time (e.g. 2025-03-14T12:30)") from None
+            f"{text!r} is not an ISO-8601 date and time (e.g. 2025-03-14T12:30)"
+        ) from None
 
 
-def main(argv: list[str] | None = None, stdin: TextIO | None = None,
-         stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+def main(
+    argv: list[str] | None = None,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
     """Run ``safeschool filter`` with ``argv`` (not including the word ``filter``).
 
     ``decide`` prints one JSON object per URL, one a line, with ``url``, ``action``,
@@ -94,8 +110,14 @@ def _urls(given: list[str], stdin: TextIO) -> Iterable[str]:
             yield url
 
 
-def _decide(policy: Policy, urls: Iterable[str], client: str | None, user: str | None,
-            when: datetime | None, out: TextIO) -> int:
+def _decide(
+    policy: Policy,
+    urls: Iterable[str],
+    client: str | None,
+    user: str | None,
+    when: datetime | None,
+    out: TextIO,
+) -> int:
     for url in urls:
         decision = policy.decide(url, client, user, when)
         row = {"url": url, **decision.as_dict()}
@@ -108,13 +130,18 @@ def _check(policy: Policy, out: TextIO) -> int:
     info = policy.info
     version = f", version {info.version}" if info.version is not None else ""
     out.write(f"Policy {info.source} ({info.kind}{version})\n")
-    out.write(f"Groups: {', '.join(g.name for g in policy.groups) or '(none)'}; "
-              f"clients in no group get: {policy.fallback.name}\n")
+    out.write(
+        f"Groups: {', '.join(g.name for g in policy.groups) or '(none)'}; "
+        f"clients in no group get: {policy.fallback.name}\n"
+    )
     out.write("Entries per category:\n")
     for name, stats in sorted(info.stats.items()):
-        out.write(f"  {name}: {stats.domains} domains, {stats.urls} URLs, "
-                  f"{stats.expressions} expressions"
-                  + (f", {stats.exceptions} exceptions" if stats.exceptions else "") + "\n")
+        out.write(
+            f"  {name}: {stats.domains} domains, {stats.urls} URLs, "
+            f"{stats.expressions} expressions"
+            + (f", {stats.exceptions} exceptions" if stats.exceptions else "")
+            + "\n"
+        )
     problems = info.problems
     out.write(f"Malformed lines: {problems.total}\n")
     for problem in problems.items:

@@ -109,7 +109,12 @@ class DomainTable:
     __slots__ = ("_dots", "_keys", "_masks", "_most_dots", "_sets", "_size", "count")
 
     def __init__(
-        self, keys: array[int], sets: array[int], size: int, masks: list[int], count: int,
+        self,
+        keys: array[int],
+        sets: array[int],
+        size: int,
+        masks: list[int],
+        count: int,
         dots: frozenset[int] = frozenset(),
     ) -> None:
         self._dots = dots

@@ -27,15 +27,31 @@ _BAD_DOMAIN_LINE = re.compile(
     rf"^(?![ \t]*(?:#|\r?$))(?![ \t]*{_DOMAIN}[ \t]*(?:#.*)?\r?$).*$", re.M
 )
 _HOSTS_IGNORED = frozenset(
-    {"localhost", "localhost.localdomain", "local", "broadcasthost", "ip6-localhost",
-     "ip6-loopback", "ip6-localnet", "ip6-mcastprefix", "ip6-allnodes", "ip6-allrouters",
-     "ip6-allhosts", "0.0.0.0"}  # noqa: S104  (a hosts-file name, not a socket address)
+    {
+        "localhost",
+        "localhost.localdomain",
+        "local",
+        "broadcasthost",
+        "ip6-localhost",
+        "ip6-loopback",
+        "ip6-localnet",
+        "ip6-mcastprefix",
+        "ip6-allnodes",
+        "ip6-allrouters",
+        "ip6-allhosts",
+        "0.0.0.0",  # noqa: S104 - a hosts-file name, not a socket address
+    }
 )
 _ADBLOCK_RULE = re.compile(r"(@@)?\|\|([^\^/|$*]+)\^(\|)?(?:\$(important|document|all))?")
 _POSIX_CLASSES = {
-    "[:alpha:]": "a-zA-Z", "[:digit:]": "0-9", "[:alnum:]": "a-zA-Z0-9",
-    "[:space:]": r"\s", "[:upper:]": "A-Z", "[:lower:]": "a-z",
-    "[:punct:]": r"!-/:-@\[-`{-~", "[:xdigit:]": "0-9a-fA-F",
+    "[:alpha:]": "a-zA-Z",
+    "[:digit:]": "0-9",
+    "[:alnum:]": "a-zA-Z0-9",
+    "[:space:]": r"\s",
+    "[:upper:]": "A-Z",
+    "[:lower:]": "a-z",
+    "[:punct:]": r"!-/:-@\[-`{-~",
+    "[:xdigit:]": "0-9a-fA-F",
 }
 
 
@@ -200,8 +216,10 @@ def parse_hosts(text: str, path: str) -> ListContents:
         if not fields:
             continue
         names = [normalise_entry(n) for n in fields[1:] if n.lower() not in _HOSTS_IGNORED]
-        if len(fields) < 2 or not _looks_like_address(fields[0]) or not all(
-            _VALID_DOMAIN.fullmatch(n) for n in names
+        if (
+            len(fields) < 2
+            or not _looks_like_address(fields[0])
+            or not all(_VALID_DOMAIN.fullmatch(n) for n in names)
         ):
             result.problems.add(Problem(path, number, "not a hosts-file line", raw.strip()))
             continue
@@ -243,8 +261,11 @@ def _is_adblock_comment(line: str) -> bool:
 def read_list(path: str | os.PathLike[str], kind: str) -> ListContents:
     """Read one list file of the given kind: domains, urls, expressions, hosts or adblock."""
     parsers = {
-        "domains": parse_domains, "urls": parse_urls, "expressions": parse_expressions,
-        "hosts": parse_hosts, "adblock": parse_adblock,
+        "domains": parse_domains,
+        "urls": parse_urls,
+        "expressions": parse_expressions,
+        "hosts": parse_hosts,
+        "adblock": parse_adblock,
     }
     if kind not in parsers:
         raise ListError(f"{path}: unknown list type {kind!r}")

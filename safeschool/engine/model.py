@@ -161,7 +161,8 @@ def _bind_rules(rules: RuleSet, indexes: Indexes) -> RuleSet:
             unless=indexes.bits.get(f"{item.label}!except", 0),
             regex=indexes.expressions.get(item.label),
         )
-        if item.kind == LABEL else item
+        if item.kind == LABEL
+        else item
         for item in rules.items
     )
     return replace(rules, items=items)

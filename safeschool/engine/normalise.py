@@ -40,8 +40,14 @@ def split_target(url_or_host: str) -> Target:
 def split_parts(url_or_host: str) -> tuple[str, str, str]:
     """``(host, path, scheme)`` as in Target, without building one (the hot path)."""
     scheme, authority, rest = _SPLIT.match(url_or_host).groups()  # type: ignore[union-attr]
-    if (authority.islower() and authority.isascii() and authority[-1] not in _SLOW_LAST
-            and authority[0] > " " and "@" not in authority and ":" not in authority):
+    if (
+        authority.islower()
+        and authority.isascii()
+        and authority[-1] not in _SLOW_LAST
+        and authority[0] > " "
+        and "@" not in authority
+        and ":" not in authority
+    ):
         return authority, rest, scheme.lower() if scheme else ""  # already normal
     if authority != authority.strip() or rest != rest.rstrip():
         return split_parts(url_or_host.strip())

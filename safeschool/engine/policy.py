@@ -98,8 +98,9 @@ class Policy:
         is ``rewrite`` with ``cname`` set to the name to answer with, for example
         ``forcesafesearch.google.com``.
         """
-        return self._decide(qname, normalise_host(qname), _NO_TEXT, _NO_TEXT, client_ip, None,
-                            when, True)
+        return self._decide(
+            qname, normalise_host(qname), _NO_TEXT, _NO_TEXT, client_ip, None, when, True
+        )
 
     def _host_mask(self, host: str) -> int:
         """Label bits of the host's domain entries, through a bounded cache."""
@@ -113,8 +114,15 @@ class Policy:
         return found
 
     def _decide(
-        self, url: str, host: str, path: str, scheme: str, client_ip: str | None,
-        user: str | None, when: datetime | None, dns: bool,
+        self,
+        url: str,
+        host: str,
+        path: str,
+        scheme: str,
+        client_ip: str | None,
+        user: str | None,
+        when: datetime | None,
+        dns: bool,
     ) -> Decision:
         mask = self._host_mask(host)
         key = url_key(host, path) if self._needs_key else host
@@ -123,25 +131,31 @@ class Policy:
         now = _local(when) if when is not None else (datetime.now() if self._timed else None)
         group = self.group_for(client_ip, user, now)
         if mask & 1 or (self._illegal_regex is not None and self._illegal_regex.search(key)):
-            return self._block(ILLEGAL, "illegal", self._illegal_redirect, url, client_ip,
-                               user, group.name)
+            return self._block(
+                ILLEGAL, "illegal", self._illegal_redirect, url, client_ip, user, group.name
+            )
         rules = group.rules_at(now)
         for item in rules.items:
             if item.when is not None and (now is None or not item.when.holds(now)):
                 continue
             if item.kind == LABEL:
-                if not ((mask & item.bit and not mask & item.unless)
-                        or (item.regex is not None and item.regex.search(key))):
+                if not (
+                    (mask & item.bit and not mask & item.unless)
+                    or (item.regex is not None and item.regex.search(key))
+                ):
                     continue
             elif item.kind == IN_ADDR and not is_ip_address(host):
                 continue
             if not item.allow:
                 template = item.redirect or rules.redirect or self._default_redirect
-                return self._block(item.name, item.rule, template, url, client_ip, user,
-                                   group.name)
+                return self._block(item.name, item.rule, template, url, client_ip, user, group.name)
             if rules.plain:
-                return self._cached(ALLOW, group.name, item.name if item.kind == LABEL else None,
-                                    item.rule if item.kind == LABEL else "default")
+                return self._cached(
+                    ALLOW,
+                    group.name,
+                    item.name if item.kind == LABEL else None,
+                    item.rule if item.kind == LABEL else "default",
+                )
             return self._allowed(item, rules, group, url, Target(host, path, scheme), dns)
         if not rules.default_allow:
             redirect = rules.redirect or self._default_redirect
@@ -153,7 +167,7 @@ class Policy:
     def _url_mask(self, host: str, key: str) -> int:
         """Bits of URL-list entries (host, path prefix) matching the request."""
         found = 0
-        rest = key[len(host):]
+        rest = key[len(host) :]
         for name in (host, stripped_host(host)):
             entries = self._urls.get(name) if name else None
             if entries:
@@ -163,15 +177,21 @@ class Policy:
         return found
 
     def _allowed(
-        self, item: Item | None, rules: RuleSet, group: Group, url: str, target: Target,
+        self,
+        item: Item | None,
+        rules: RuleSet,
+        group: Group,
+        url: str,
+        target: Target,
         dns: bool,
     ) -> Decision:
         """An allowed request, after squidGuard ``rew`` rules and safe search."""
         if dns and rules.safe_search.enabled:
             found = dns_cname(target.host, rules.safe_search)
             if found:
-                return Decision(REWRITE, f"safe-search:{found[1]}", group.name, "safe-search",
-                                cname=found[0])
+                return Decision(
+                    REWRITE, f"safe-search:{found[1]}", group.name, "safe-search", cname=found[0]
+                )
         elif not dns:
             changed = self._rewritten(rules, group, url, target)
             if changed is not None:
@@ -180,9 +200,7 @@ class Policy:
         rule = item.rule if item is not None and item.kind == LABEL else "default"
         return self._cached(ALLOW, group.name, category, rule)
 
-    def _rewritten(
-        self, rules: RuleSet, group: Group, url: str, target: Target
-    ) -> Decision | None:
+    def _rewritten(self, rules: RuleSet, group: Group, url: str, target: Target) -> Decision | None:
         for rewrite in rules.rewrites:
             new_url, count = rewrite.pattern.subn(rewrite.replacement, url, count=1)
             if count and new_url != url:
@@ -192,8 +210,14 @@ class Policy:
             if found is not None:
                 safe_url, header, engine = found
                 action = REWRITE if safe_url is not None else ALLOW
-                return Decision(action, f"safe-search:{engine}", group.name, "safe-search",
-                                safe_url, header=header)
+                return Decision(
+                    action,
+                    f"safe-search:{engine}",
+                    group.name,
+                    "safe-search",
+                    safe_url,
+                    header=header,
+                )
         return None
 
     def _cached(self, action: str, group: str, category: str | None, rule: str) -> Decision:
@@ -204,8 +228,14 @@ class Policy:
         return found
 
     def _block(
-        self, category: str, rule: str, template: str | None, url: str,
-        client_ip: str | None, user: str | None, group: str,
+        self,
+        category: str,
+        rule: str,
+        template: str | None,
+        url: str,
+        client_ip: str | None,
+        user: str | None,
+        group: str,
     ) -> Decision:
         if template is None:
             return self._cached(BLOCK, group, category, rule)
@@ -238,7 +268,8 @@ class Policy:
         name = None if user in (None, "", "-") else user
         if self.identity == SQUIDGUARD:
             return tuple(
-                g for g in self.groups
+                g
+                for g in self.groups
                 if (g.networks or g.users)
                 and (not g.networks or g.has_address(address))
                 and (not g.users or name in g.users)
@@ -255,8 +286,14 @@ def fill_redirect(
     status, parts = _parsed_template(template)
     if len(parts) == 1:
         return parts[0], status
-    values = {"a": client_ip or "", "n": "", "i": "" if user in (None, "-") else user,
-              "s": group, "t": category, "u": url}
+    values = {
+        "a": client_ip or "",
+        "n": "",
+        "i": "" if user in (None, "-") else user,
+        "s": group,
+        "t": category,
+        "u": url,
+    }
     out = [parts[0]]
     for part in parts[1:]:
         if part[:1] in _FIELDS:

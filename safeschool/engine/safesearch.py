@@ -19,10 +19,16 @@ YOUTUBE_MODERATE = "restrictmoderate.youtube.com"
 _GOOGLE_HOST = re.compile(r"(?:www\.)?google\.(?:com|(?:com?\.)?[a-z]{2})")
 _BING_HOSTS = frozenset({"www.bing.com", "bing.com"})
 _DDG_HOSTS = frozenset({"duckduckgo.com", "www.duckduckgo.com", "html.duckduckgo.com"})
-_YOUTUBE_HOSTS = frozenset({
-    "www.youtube.com", "youtube.com", "m.youtube.com", "youtubei.googleapis.com",
-    "youtube.googleapis.com", "www.youtube-nocookie.com",
-})
+_YOUTUBE_HOSTS = frozenset(
+    {
+        "www.youtube.com",
+        "youtube.com",
+        "m.youtube.com",
+        "youtubei.googleapis.com",
+        "youtube.googleapis.com",
+        "www.youtube-nocookie.com",
+    }
+)
 # (engine, path prefixes that carry searches, query parameter, value forcing safe mode)
 _PROXY_PARAMS = {
     "google": (("/search", "/webhp", "/images", "/complete/search"), "safe", "active"),

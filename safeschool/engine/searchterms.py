@@ -26,8 +26,10 @@ _ENGINES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
         (r"(?:www\.|m\.)?baidu\.com", ("wd", "word")),
         (r"(?:www\.|[a-z]{2}\.)?startpage\.com", ("query", "q")),
         (r"(?:[a-z-]+\.)?(?:m\.)?wikipedia\.org", ("search",)),
-        (r"(?:www\.)?amazon\.(?:com|co\.uk|de|fr|it|es|ca|com\.au|in|co\.jp)",
-         ("k", "field-keywords")),
+        (
+            r"(?:www\.)?amazon\.(?:com|co\.uk|de|fr|it|es|ca|com\.au|in|co\.jp)",
+            ("k", "field-keywords"),
+        ),
         (r"(?:www\.)?(?:ask|qwant|aol|ecosia)\.com", ("q",)),
         (r"(?:www\.)?(?:reddit|tiktok|pinterest|twitter|x)\.com", ("q",)),
         (r"(?:www\.)?instagram\.com", ("q",)),

@@ -82,13 +82,22 @@ def parse_snapshot(data: Any, source: str = "<snapshot>", base: Path | None = No
     for group in groups:
         group.variants = bind_variants(group.variants, indexes)
     fallback = _fallback(groups, data.get("unmatched_group"), source)
-    stats = {name.removeprefix("cat:"): s for name, s in indexes.stats.items()
-             if (name.startswith("cat:") or name == ILLEGAL) and "!" not in name}
+    stats = {
+        name.removeprefix("cat:"): s
+        for name, s in indexes.stats.items()
+        if (name.startswith("cat:") or name == ILLEGAL) and "!" not in name
+    }
     info = PolicyInfo(source, "snapshot", data["version"], stats, indexes.problems)
     illegal = data.get("illegal") or {}
-    return Policy(indexes, groups, fallback, identity=SAFESCHOOL, info=info,
-                  illegal_redirect=illegal.get("redirect"),
-                  default_redirect=data.get("redirect"))
+    return Policy(
+        indexes,
+        groups,
+        fallback,
+        identity=SAFESCHOOL,
+        info=info,
+        illegal_redirect=illegal.get("redirect"),
+        default_redirect=data.get("redirect"),
+    )
 
 
 def _add_lists(builder: IndexBuilder, data: dict[str, Any], root: Path, source: str) -> None:
@@ -98,10 +107,12 @@ def _add_lists(builder: IndexBuilder, data: dict[str, Any], root: Path, source: 
     builder.add("allow:*", _inline(data.get("allow", []), "allow", source))
     builder.add("deny:*", _inline(data.get("deny", []), "deny", source))
     for i, group in enumerate(data["groups"]):
-        builder.add(f"allow:{group['name']}",
-                    _inline(group.get("allow", []), f"groups[{i}].allow", source))
-        builder.add(f"deny:{group['name']}",
-                    _inline(group.get("deny", []), f"groups[{i}].deny", source))
+        builder.add(
+            f"allow:{group['name']}", _inline(group.get("allow", []), f"groups[{i}].allow", source)
+        )
+        builder.add(
+            f"deny:{group['name']}", _inline(group.get("deny", []), f"groups[{i}].deny", source)
+        )
 
 
 def _contents(spec: dict[str, Any], root: Path, where: str, source: str) -> ListContents:
@@ -136,7 +147,10 @@ def _inline(entries: list[str], where: str, source: str) -> ListContents:
 
 
 def _group(
-    spec: dict[str, Any], index: int, schedules: dict[str, TimeSpec], source: str,
+    spec: dict[str, Any],
+    index: int,
+    schedules: dict[str, TimeSpec],
+    source: str,
     data: dict[str, Any],
 ) -> Group:
     name = spec["name"]
@@ -150,20 +164,36 @@ def _group(
     for j, rule in enumerate(spec.get("categories", [])):
         if rule["name"] not in data.get("categories", {}):
             raise SnapshotError(f"{where}.categories[{j}].name: unknown category {rule['name']!r}")
-        items.append(Item(LABEL, rule.get("action", "block") == "allow", rule["name"], "category",
-                          when=_condition(rule, schedules, f"{where}.categories[{j}]"),
-                          label=f"cat:{rule['name']}"))
+        items.append(
+            Item(
+                LABEL,
+                rule.get("action", "block") == "allow",
+                rule["name"],
+                "category",
+                when=_condition(rule, schedules, f"{where}.categories[{j}]"),
+                label=f"cat:{rule['name']}",
+            )
+        )
     if spec.get("block_ip_urls", False):
         items.append(Item(IN_ADDR, False, "in-addr", "ip-address"))
     safe = spec.get("safe_search", {})
-    rules = RuleSet(tuple(items), default_allow=spec.get("default", "allow") == "allow",
-                    redirect=spec.get("redirect"), safe_search=SafeSearch(**safe))
+    rules = RuleSet(
+        tuple(items),
+        default_allow=spec.get("default", "allow") == "allow",
+        redirect=spec.get("redirect"),
+        safe_search=SafeSearch(**safe),
+    )
     try:
         networks = tuple(n for a in spec.get("addresses", []) for n in parse_networks(a))
     except ValueError as exc:
         raise SnapshotError(f"{where}.addresses: {exc}") from exc
-    return Group(name, networks, frozenset(u.lower() for u in spec.get("users", [])),
-                 variants=[Variant(rules)], restrictiveness=restrictiveness(spec))
+    return Group(
+        name,
+        networks,
+        frozenset(u.lower() for u in spec.get("users", [])),
+        variants=[Variant(rules)],
+        restrictiveness=restrictiveness(spec),
+    )
 
 
 def _condition(

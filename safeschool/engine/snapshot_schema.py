@@ -14,10 +14,34 @@ SUPPORTED_VERSIONS = frozenset({1})
 """Snapshot schema versions this engine reads."""
 
 _NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
-_TOP_KEYS = {"format", "version", "generated", "name", "lists_root", "categories", "illegal",
-             "schedules", "allow", "deny", "groups", "unmatched_group", "redirect"}
-_GROUP_KEYS = {"name", "addresses", "users", "allow", "deny", "categories", "block_ip_urls",
-               "safe_search", "default", "redirect", "description"}
+_TOP_KEYS = {
+    "format",
+    "version",
+    "generated",
+    "name",
+    "lists_root",
+    "categories",
+    "illegal",
+    "schedules",
+    "allow",
+    "deny",
+    "groups",
+    "unmatched_group",
+    "redirect",
+}
+_GROUP_KEYS = {
+    "name",
+    "addresses",
+    "users",
+    "allow",
+    "deny",
+    "categories",
+    "block_ip_urls",
+    "safe_search",
+    "default",
+    "redirect",
+    "description",
+}
 _LIST_KEYS = {"sources", "domains", "urls", "expressions", "redirect", "description"}
 _RULE_KEYS = {"name", "action", "within", "outside"}
 _SAFE_KEYS = {"google": bool, "bing": bool, "duckduckgo": bool, "youtube": str}
@@ -61,8 +85,11 @@ def check_snapshot(data: Any, source: str) -> None:
     if data.get("format") != FORMAT:
         raise check.fail("format", f"must be {FORMAT!r} (is this a SafeSchool snapshot?)")
     if data.get("version") not in SUPPORTED_VERSIONS:
-        raise check.fail("version", f"{data.get('version')!r} is not supported "
-                         f"(this engine reads {sorted(SUPPORTED_VERSIONS)})")
+        raise check.fail(
+            "version",
+            f"{data.get('version')!r} is not supported "
+            f"(this engine reads {sorted(SUPPORTED_VERSIONS)})",
+        )
     check.mapping(data, "top level", _TOP_KEYS)
     for key in ("lists_root", "redirect", "unmatched_group", "generated", "name"):
         check.optional_str(data, key, "")
@@ -143,9 +170,13 @@ def parse_schedules(data: Any, source: str) -> dict[str, TimeSpec]:
         check.name(name, f"schedules.{name}")
         if not isinstance(rules, list) or not rules:
             raise check.fail(f"schedules.{name}", "must be a non-empty list")
-        out[name] = TimeSpec(name, tuple(
-            _schedule_rule(check, rule, f"schedules.{name}[{i}]") for i, rule in enumerate(rules)
-        ))
+        out[name] = TimeSpec(
+            name,
+            tuple(
+                _schedule_rule(check, rule, f"schedules.{name}[{i}]")
+                for i, rule in enumerate(rules)
+            ),
+        )
     return out
 
 
@@ -159,8 +190,9 @@ def _schedule_rule(check: _Checker, rule: Any, where: str) -> TimeRule:
             dates = check.strings(rule["dates"], f"{where}.dates")
             if len(dates) not in (1, 2):
                 raise ValueError("'dates' holds one date or a first and last date")
-            return TimeRule(dates=parse_date_spec("-".join(d.replace("-", ".") for d in dates)),
-                            ranges=ranges)
+            return TimeRule(
+                dates=parse_date_spec("-".join(d.replace("-", ".") for d in dates)), ranges=ranges
+            )
         days = check.strings(rule.get("days", list(DAY_NAMES)), f"{where}.days")
         if not all(d[:3].lower() in DAY_NAMES for d in days):
             raise ValueError(f"days must be names such as 'mon' or 'friday', got {days}")

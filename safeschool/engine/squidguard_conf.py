@@ -141,8 +141,14 @@ class _Config:
 
     def read(self, statements: list[_Statement]) -> None:
         handlers = {
-            "dbhome": self._dbhome, "time": self._time, "rew": self._rew, "src": self._src,
-            "source": self._src, "dest": self._dest, "destination": self._dest, "acl": self._acl,
+            "dbhome": self._dbhome,
+            "time": self._time,
+            "rew": self._rew,
+            "src": self._src,
+            "source": self._src,
+            "dest": self._dest,
+            "destination": self._dest,
+            "acl": self._acl,
         }
         for st in statements:
             keyword = st.words[0] if st.words else ""
@@ -177,8 +183,9 @@ class _Config:
         if not words:
             return None
         if len(words) != 2 or words[0] not in ("within", "outside"):
-            raise self.error(f"expected 'within NAME' or 'outside NAME', got {' '.join(words)!r}",
-                             line)
+            raise self.error(
+                f"expected 'within NAME' or 'outside NAME', got {' '.join(words)!r}", line
+            )
         if words[1] not in self.times:
             raise self.error(f"time {words[1]!r} is not defined (define it before use)", line)
         return TimeCondition(self.times[words[1]], outside=words[0] == "outside")
@@ -218,8 +225,9 @@ class _Config:
                 if key == "ip":
                     networks += [n for v in values for n in parse_networks(v)]
                 elif key == "iplist":
-                    networks += [n for v in self._file_words(values, inner.line)
-                                 for n in parse_networks(v)]
+                    networks += [
+                        n for v in self._file_words(values, inner.line) for n in parse_networks(v)
+                    ]
                 elif key == "user":
                     users.update(values)
                 elif key == "userlist":
@@ -253,8 +261,9 @@ class _Config:
             elif key in ("within", "outside"):
                 dest.when = self._condition(inner.words, inner.line)
             elif key not in _IGNORED:
-                raise self.error(f"'{' '.join(inner.words)}' in a dest block is not supported",
-                                 inner.line)
+                raise self.error(
+                    f"'{' '.join(inner.words)}' in a dest block is not supported", inner.line
+                )
         self.dests[dest.name] = dest
 
     def _acl(self, st: _Statement) -> None:
@@ -262,8 +271,9 @@ class _Config:
             raise self.error("'acl' needs a { block }", st.line)
         for entry in st.block:
             if entry.block is None:
-                raise self.error(f"acl entry {' '.join(entry.words)!r} needs a {{ block }}",
-                                 entry.line)
+                raise self.error(
+                    f"acl entry {' '.join(entry.words)!r} needs a {{ block }}", entry.line
+                )
             name = entry.words[0]
             if name != "default" and name not in self.groups:
                 raise self.error(f"acl for undefined src {name!r}", entry.line)
@@ -303,8 +313,15 @@ class _Config:
         if name not in self.dests:
             raise self.error(f"dest {name!r} is not defined", line)
         dest = self.dests[name]
-        return Item(LABEL, allow, name, "category", when=dest.when, redirect=dest.redirect,
-                    label=f"cat:{name}")
+        return Item(
+            LABEL,
+            allow,
+            name,
+            "category",
+            when=dest.when,
+            redirect=dest.redirect,
+            label=f"cat:{name}",
+        )
 
 
 def load_squidguard_conf(path: str | os.PathLike[str]) -> Policy:
@@ -334,12 +351,15 @@ def _build(config: _Config, source: str) -> Policy:
     fallback = Group("default", variants=bind_variants(config.acls["default"], indexes))
     groups = []
     for group in config.groups.values():
-        group.variants = bind_variants(config.acls.get(group.name, config.acls["default"]),
-                                       indexes)
+        group.variants = bind_variants(config.acls.get(group.name, config.acls["default"]), indexes)
         groups.append(group)
-    stats = {name.removeprefix("cat:"): s for name, s in indexes.stats.items()
-             if name.startswith("cat:") and "!" not in name}
+    stats = {
+        name.removeprefix("cat:"): s
+        for name, s in indexes.stats.items()
+        if name.startswith("cat:") and "!" not in name
+    }
     info = PolicyInfo(source, "squidguard", None, stats, indexes.problems)
     default_redirect = config.acls["default"][0].rules.redirect
-    return Policy(indexes, groups, fallback, identity=SQUIDGUARD, info=info,
-                  default_redirect=default_redirect)
+    return Policy(
+        indexes, groups, fallback, identity=SQUIDGUARD, info=info, default_redirect=default_redirect
+    )

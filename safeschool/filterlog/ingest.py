@@ -18,6 +18,7 @@ from django.db import transaction
 
 from safeschool.eventlog import SpoolRecord, iter_spool, read_segment, remove_segment
 from safeschool.filterlog.models import FilterEvent, SpoolCursor
+from safeschool.monitoring.services import process_events
 from safeschool.schools.models import School
 
 BATCH = 5_000
@@ -59,9 +60,16 @@ def ingest_once(spool: Path, school: School | None = None) -> IngestStats:
 def _store(
     segment: str, records: list[SpoolRecord], offset: int, finished: bool, school: School | None
 ) -> None:
-    FilterEvent.objects.bulk_create(
-        [_event(record, school) for record in records], ignore_conflicts=True
+    events = [_event(record, school) for record in records]
+    seen = set(
+        FilterEvent.objects.filter(event_id__in=[e.event_id for e in events]).values_list(
+            "event_id", flat=True
+        )
     )
+    FilterEvent.objects.bulk_create(events, ignore_conflicts=True)
+    # Monitoring runs in this same transaction, on the events stored for the first time, so
+    # each event raises its alerts exactly once, however often an ingest is interrupted.
+    process_events([e for e in events if e.event_id not in seen])
     SpoolCursor.objects.update_or_create(
         segment=segment, defaults={"offset": offset, "finished": finished}
     )

@@ -64,6 +64,12 @@ class Pupil(models.Model):
     send = models.BooleanField("special educational needs or disability (SEND)", default=False)
     ehcp = models.BooleanField("education, health and care plan", default=False)
     eal = models.BooleanField("English as an additional language", default=False)
+    network_username = models.CharField(
+        max_length=150,
+        blank=True,
+        db_index=True,
+        help_text="The name this pupil logs in to the school network with, as the filter sees it.",
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -119,6 +125,12 @@ class Adult(models.Model):
     last_name = models.CharField(max_length=100)
     job_title = models.CharField(max_length=100, blank=True)
     email = models.EmailField(blank=True)
+    network_username = models.CharField(
+        max_length=150,
+        blank=True,
+        db_index=True,
+        help_text="The name this person logs in to the school network with.",
+    )
     started_on = models.DateField(null=True, blank=True)
     left_on = models.DateField(null=True, blank=True)
     user = models.ForeignKey(

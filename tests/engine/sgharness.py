@@ -19,7 +19,10 @@ def run_squidguard(conf: Path, requests: list[str], when: datetime) -> list[str]
     proc = subprocess.run(
         [SQUIDGUARD, "-d", "-c", str(conf), "-t", when.strftime("%Y-%m-%dT%H:%M:%S")],
         input="".join(line + "\n" for line in requests),
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     # -d sends squidGuard's log to stderr; a configuration error makes it pass everything.
     assert "emergency mode" not in proc.stderr, f"squidGuard refused the config:\n{proc.stderr}"
@@ -36,8 +39,26 @@ def squidguard_answer(line: str) -> tuple[bool, str | None]:
     return True, value
 
 
-WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india",
-         "juliet", "kilo", "lima", "mike", "november", "oscar", "papa", "quebec", "romeo"]
+WORDS = [
+    "alpha",
+    "bravo",
+    "charlie",
+    "delta",
+    "echo",
+    "foxtrot",
+    "golf",
+    "hotel",
+    "india",
+    "juliet",
+    "kilo",
+    "lima",
+    "mike",
+    "november",
+    "oscar",
+    "papa",
+    "quebec",
+    "romeo",
+]
 TLDS = ["com", "net", "org", "co.uk", "io", "info"]
 
 
@@ -56,14 +77,16 @@ def _fresh_domain(rng: random.Random, used: set[str]) -> str:
         name = f"{rng.choice(WORDS)}{rng.randrange(1000)}.{rng.choice(TLDS)}"
         if rng.random() < 0.3:
             name = f"{rng.choice(WORDS)}.{name}"
-        if name not in used and not any(name.endswith("." + u) or u.endswith("." + name)
-                                        for u in used):
+        if name not in used and not any(
+            name.endswith("." + u) or u.endswith("." + name) for u in used
+        ):
             used.add(name)
             return name
 
 
-def build_world(root: Path, rng: random.Random, conf_text: str, categories: list[str],
-                per_category: int = 40) -> World:
+def build_world(
+    root: Path, rng: random.Random, conf_text: str, categories: list[str], per_category: int = 40
+) -> World:
     """Write lists for ``categories`` (no entry nested inside another of the same list) and
     a squidGuard.conf from ``conf_text`` (``{dbhome}``, ``{logdir}`` and ``{block}`` filled)."""
     db = root / "db"
@@ -73,8 +96,10 @@ def build_world(root: Path, rng: random.Random, conf_text: str, categories: list
     for cat in categories:
         (db / cat).mkdir(parents=True, exist_ok=True)
         domains = [_fresh_domain(rng, used) for _ in range(per_category)]
-        urls = [f"{_fresh_domain(rng, used)}/{rng.choice(WORDS)}/{rng.choice(WORDS)}"
-                for _ in range(per_category // 4)]
+        urls = [
+            f"{_fresh_domain(rng, used)}/{rng.choice(WORDS)}/{rng.choice(WORDS)}"
+            for _ in range(per_category // 4)
+        ]
         world.domains[cat], world.urls[cat] = domains, urls
         (db / cat / "domains").write_text("\n".join(domains) + "\n")
         (db / cat / "urls").write_text("\n".join(urls) + "\n")
@@ -133,8 +158,9 @@ def _url_variant(rng: random.Random, world: World) -> str:
     return f"{host}/{path.upper()}"
 
 
-def make_requests(rng: random.Random, world: World, count: int, clients: list[str],
-                  users: list[str]) -> list[tuple[str, str, str]]:
+def make_requests(
+    rng: random.Random, world: World, count: int, clients: list[str], users: list[str]
+) -> list[tuple[str, str, str]]:
     """``count`` (url, client, user) triples over hosts, subdomains, look-alikes and URLs."""
     out = []
     for _ in range(count):

@@ -20,8 +20,17 @@ def run(argv: list[str], stdin: str = "") -> tuple[int, str, str]:
 
 
 def test_decide_prints_one_json_object_per_url() -> None:
-    code, out, _ = run(["decide", "--policy", SNAPSHOT, "--client", "10.2.0.1",
-                        "http://facebook.com/", "http://example.org/"])
+    code, out, _ = run(
+        [
+            "decide",
+            "--policy",
+            SNAPSHOT,
+            "--client",
+            "10.2.0.1",
+            "http://facebook.com/",
+            "http://example.org/",
+        ]
+    )
     rows = [json.loads(line) for line in out.splitlines()]
     assert code == 0
     assert [r["action"] for r in rows] == ["block", "allow"]
@@ -30,9 +39,10 @@ def test_decide_prints_one_json_object_per_url() -> None:
 
 
 def test_decide_reads_urls_from_standard_input() -> None:
-    code, out, _ = run(["decide", "--policy", CONF, "--client", "10.2.0.1",
-                        "--at", "2025-03-10T10:00", "-"],
-                       stdin="http://adult-example.com/\n\nhttp://example.org/\n")
+    code, out, _ = run(
+        ["decide", "--policy", CONF, "--client", "10.2.0.1", "--at", "2025-03-10T10:00", "-"],
+        stdin="http://adult-example.com/\n\nhttp://example.org/\n",
+    )
     assert code == 0
     assert [json.loads(line)["action"] for line in out.splitlines()] == ["block", "allow"]
 
@@ -56,8 +66,10 @@ def test_check_config_of_a_clean_policy_exits_0(tmp_path: Path) -> None:
     (tmp_path / "l").mkdir()
     (tmp_path / "l" / "domains").write_text("a.example\n")
     conf = tmp_path / "squidGuard.conf"
-    conf.write_text(f"dbhome {tmp_path}\ndest l {{\n domainlist l/domains\n}}\n"
-                    "acl {\n default {\n pass !l all\n }\n}\n")
+    conf.write_text(
+        f"dbhome {tmp_path}\ndest l {{\n domainlist l/domains\n}}\n"
+        "acl {\n default {\n pass !l all\n }\n}\n"
+    )
     code, out, _ = run(["check-config", "--policy", str(conf)])
     assert code == 0 and "Malformed lines: 0" in out
 

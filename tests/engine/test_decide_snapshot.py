@@ -25,8 +25,11 @@ def policy() -> Policy:
 def test_illegal_layer_blocks_everyone_even_when_allow_listed(policy: Policy) -> None:
     for client in (PUPIL, STAFF, "192.0.2.1"):
         decision = policy.decide("http://www.csam-example.invalid/x", client)
-        assert (decision.action, decision.rule, decision.category) == ("block", "illegal",
-                                                                       "illegal")
+        assert (decision.action, decision.rule, decision.category) == (
+            "block",
+            "illegal",
+            "illegal",
+        )
         assert decision.redirect == "https://block.school.example/illegal"
     assert policy.decide("hosting-example.com/illegal/page/2", STAFF).rule == "illegal"
     assert policy.decide("http://inline-illegal.invalid/", STAFF).blocked
@@ -94,8 +97,9 @@ def test_idn_hosts_match_in_unicode_and_punycode(policy: Policy) -> None:
 
 def test_block_page_gets_the_substitutions(policy: Policy) -> None:
     decision = policy.decide("http://facebook.com/x", PUPIL)
-    assert decision.redirect == ("https://block.school.example/?url=http://facebook.com/x"
-                                 "&cat=social&group=pupils")
+    assert decision.redirect == (
+        "https://block.school.example/?url=http://facebook.com/x&cat=social&group=pupils"
+    )
 
 
 def test_safe_search_rewrites_for_the_proxy(policy: Policy) -> None:

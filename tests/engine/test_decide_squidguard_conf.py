@@ -23,8 +23,9 @@ def test_dest_redirect_with_status_and_substitutions(policy: Policy) -> None:
     decision = policy.decide("http://adult-example.com/x", "10.2.0.5", None, LESSON)
     assert (decision.action, decision.category, decision.group) == ("block", "adult", "pupils")
     assert decision.status == 302
-    assert decision.redirect == ("http://block.school.example/?cat=adult&group=pupils"
-                                 "&url=http://adult-example.com/x")
+    assert decision.redirect == (
+        "http://block.school.example/?cat=adult&group=pupils&url=http://adult-example.com/x"
+    )
 
 
 def test_acl_time_variants(policy: Policy) -> None:
@@ -58,11 +59,15 @@ def test_in_addr_blocks_ip_urls_for_pupils(policy: Policy) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("dest a {\n domainlist a/domains\n}\nacl {\n default {\n pass !b all\n }\n}\n",
-         ":7: dest 'b' is not defined"),
+        (
+            "dest a {\n domainlist a/domains\n}\nacl {\n default {\n pass !b all\n }\n}\n",
+            ":7: dest 'b' is not defined",
+        ),
         ("acl {\n default {\n pass all\n", "missing '}'"),
-        ("src s {\n ip 10.0.0.0/33\n}\nacl {\n default {\n pass all\n }\n}\n",
-         "conf:3: '10.0.0.0/33'"),
+        (
+            "src s {\n ip 10.0.0.0/33\n}\nacl {\n default {\n pass all\n }\n}\n",
+            "conf:3: '10.0.0.0/33'",
+        ),
         ("acl {\n pupils {\n pass all\n }\n}\n", "undefined src 'pupils'"),
         ("acl {\n other {\n pass all\n }\n}\n", "undefined src"),
         ("src s {\n ip 10.0.0.1\n}\nacl {\n s {\n pass all\n }\n}\n", "no 'default' entry"),
@@ -70,8 +75,9 @@ def test_in_addr_blocks_ip_urls_for_pupils(policy: Policy) -> None:
         ("time t {\n weekly xyz 10:00-11:00\n}\n", "cannot read days"),
     ],
 )
-def test_bad_configurations_fail_with_file_and_line(tmp_path: Path, text: str,
-                                                    message: str) -> None:
+def test_bad_configurations_fail_with_file_and_line(
+    tmp_path: Path, text: str, message: str
+) -> None:
     conf = tmp_path / "squidGuard.conf"
     conf.write_text(f"dbhome {tmp_path}\n{text}")
     (tmp_path / "a").mkdir()
@@ -82,7 +88,9 @@ def test_bad_configurations_fail_with_file_and_line(tmp_path: Path, text: str,
 
 def test_missing_list_file_fails_the_load(tmp_path: Path) -> None:
     conf = tmp_path / "squidGuard.conf"
-    conf.write_text(f"dbhome {tmp_path}\ndest a {{\n domainlist nope/domains\n}}\n"
-                    "acl {\n default {\n pass !a all\n }\n}\n")
+    conf.write_text(
+        f"dbhome {tmp_path}\ndest a {{\n domainlist nope/domains\n}}\n"
+        "acl {\n default {\n pass !a all\n }\n}\n"
+    )
     with pytest.raises(Exception, match="cannot read list file"):
         load_policy(conf)

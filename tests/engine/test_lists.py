@@ -24,8 +24,12 @@ def test_ut1_tree_reads_every_category_with_its_files() -> None:
     tree = read_squidguard_tree(FIXTURES / "ut1")
     assert sorted(tree) == ["adult", "educational", "gambling", "social_networks"]
     adult = tree["adult"]
-    assert adult.domains == ["adult-example.com", "xxx-example.net", "naughty.example.org",
-                             "sub.cams-example.com"]
+    assert adult.domains == [
+        "adult-example.com",
+        "xxx-example.net",
+        "naughty.example.org",
+        "sub.cams-example.com",
+    ]
     assert adult.urls == [("free-host.example.com", "/adult"), ("www.pages.example.net", "/nsfw/")]
     assert len(adult.expressions) == 2
 
@@ -64,18 +68,22 @@ def test_domain_line_numbers_count_correctly_after_many_good_lines() -> None:
 
 def test_hosts_file_takes_every_name_after_the_address() -> None:
     contents = read_list(FIXTURES / "hosts.txt", "hosts")
-    assert contents.domains == ["ads.tracker-example.com", "tracker-example.net",
-                                "metrics.example.org"]
+    assert contents.domains == [
+        "ads.tracker-example.com",
+        "tracker-example.net",
+        "metrics.example.org",
+    ]
     assert [p.line for p in contents.problems.items] == [5, 6]
 
 
 def test_adblock_blocks_and_exceptions_and_reports_unsupported_rules() -> None:
     contents = read_list(FIXTURES / "adblock.txt", "adblock")
-    assert contents.domains == ["ads-example.com", "doubleclick-example.net",
-                                "tracker.example.org"]
+    assert contents.domains == ["ads-example.com", "doubleclick-example.net", "tracker.example.org"]
     assert contents.exceptions == ["good.ads-example.com"]
-    assert [(p.line, p.text) for p in contents.problems.items] == [(6, "##.banner"),
-                                                                   (7, "/banner/*")]
+    assert [(p.line, p.text) for p in contents.problems.items] == [
+        (6, "##.banner"),
+        (7, "/banner/*"),
+    ]
 
 
 def test_url_entries_drop_scheme_and_port_and_lower_case() -> None:

@@ -22,11 +22,13 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 def minimal() -> dict[str, Any]:
     return {
-        "format": "safeschool-policy", "version": 1,
+        "format": "safeschool-policy",
+        "version": 1,
         "categories": {"adult": {"domains": ["adult.example"]}},
         "illegal": {"domains": ["illegal.example"]},
-        "groups": [{"name": "pupils", "addresses": ["10.0.0.0/8"],
-                    "categories": [{"name": "adult"}]}],
+        "groups": [
+            {"name": "pupils", "addresses": ["10.0.0.0/8"], "categories": [{"name": "adult"}]}
+        ],
     }
 
 
@@ -44,16 +46,24 @@ def test_minimal_snapshot_with_embedded_lists_decides() -> None:
         (lambda d: d.pop("groups"), "groups: must be a non-empty list"),
         (lambda d: d.update(colour="blue"), "unknown field"),
         (lambda d: d["groups"][0].update(default="maybe"), r"groups\[0\].default"),
-        (lambda d: d["groups"][0]["categories"].append({"name": "nope"}),
-         r"groups\[0\].categories\[1\].name: unknown category 'nope'"),
+        (
+            lambda d: d["groups"][0]["categories"].append({"name": "nope"}),
+            r"groups\[0\].categories\[1\].name: unknown category 'nope'",
+        ),
         (lambda d: d["groups"][0].update(addresses=["10.0.0.0/99"]), r"groups\[0\].addresses"),
-        (lambda d: d["categories"]["adult"].update(domains=["not a domain"]),
-         "not a domain or URL"),
+        (
+            lambda d: d["categories"]["adult"].update(domains=["not a domain"]),
+            "not a domain or URL",
+        ),
         (lambda d: d["groups"].append(copy.deepcopy(d["groups"][0])), "appears twice"),
         (lambda d: d.update(schedules={"s": [{"days": ["funday"]}]}), r"schedules.s\[0\]"),
         (lambda d: d["groups"][0].update(safe_search={"youtube": "very"}), "youtube"),
-        (lambda d: d["categories"]["adult"].update(
-            sources=[{"type": "domains", "path": "/nonexistent/list"}]), "cannot read list"),
+        (
+            lambda d: d["categories"]["adult"].update(
+                sources=[{"type": "domains", "path": "/nonexistent/list"}]
+            ),
+            "cannot read list",
+        ),
     ],
 )
 def test_invalid_snapshots_raise_naming_the_field(change: Any, message: str) -> None:

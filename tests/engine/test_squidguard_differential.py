@@ -33,7 +33,7 @@ pytestmark = pytest.mark.skipif(
 TIMES = [
     datetime(2025, 3, 10, 10, 30),  # Monday, in lessons
     datetime(2025, 3, 10, 12, 30),  # Monday lunchtime
-    datetime(2025, 3, 15, 11, 0),   # Saturday
+    datetime(2025, 3, 15, 11, 0),  # Saturday
     datetime(2025, 12, 25, 10, 0),  # Christmas Day (a Thursday, in a date rule)
     datetime(2025, 3, 12, 15, 29),  # Wednesday, last minute of lessons
     datetime(2025, 3, 12, 15, 30),  # Wednesday, first minute after lessons
@@ -113,8 +113,7 @@ acl {{
 }}
 """
 
-CLIENTS = ["10.1.5.5", "10.2.0.7", "10.2.1.7", "10.3.0.15", "10.3.0.21", "10.4.9.9",
-           "192.168.1.1"]
+CLIENTS = ["10.1.5.5", "10.2.0.7", "10.2.1.7", "10.3.0.15", "10.3.0.21", "10.4.9.9", "192.168.1.1"]
 USERS = ["-", "alice", "carol", "lab1"]
 
 
@@ -132,15 +131,15 @@ def _compare(tmp_path: Path, seed: int, conf_text: str, count: int) -> None:
             decision = policy.decide(url, client, user, when)
             got = (decision.blocked, decision.redirect if decision.blocked else None)
             if got != expected:
-                mismatches.append(f"{when:%a %H:%M} {url} {client} {user}: squidGuard "
-                                  f"{expected}, engine {got} ({decision.rule})")
+                mismatches.append(
+                    f"{when:%a %H:%M} {url} {client} {user}: squidGuard "
+                    f"{expected}, engine {got} ({decision.rule})"
+                )
     assert not mismatches, f"{len(mismatches)} differences:\n" + "\n".join(mismatches[:25])
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_same_decisions_as_squidguard_for_a_school_configuration(
-    tmp_path: Path, seed: int
-) -> None:
+def test_same_decisions_as_squidguard_for_a_school_configuration(tmp_path: Path, seed: int) -> None:
     _compare(tmp_path, seed, SCHOOL_CONF, 400)
 
 
@@ -150,12 +149,20 @@ def test_requests_really_exercise_blocks_and_passes(tmp_path: Path) -> None:
     world = build_world(tmp_path, rng, SCHOOL_CONF, ["adult", "social", "games", "white"])
     policy = load_squidguard_conf(world.conf)
     requests = make_requests(rng, world, 400, CLIENTS, USERS)
-    seen = {(d.action, d.rule, d.category) for when in TIMES
-            for d in (policy.decide(u, c, s, when) for u, c, s in requests)}
-    for wanted in [("block", "category", "adult"), ("block", "category", "social"),
-                   ("block", "category", "games"), ("allow", "category", "white"),
-                   ("block", "ip-address", "in-addr"), ("block", "default", "none"),
-                   ("allow", "default", None)]:
+    seen = {
+        (d.action, d.rule, d.category)
+        for when in TIMES
+        for d in (policy.decide(u, c, s, when) for u, c, s in requests)
+    }
+    for wanted in [
+        ("block", "category", "adult"),
+        ("block", "category", "social"),
+        ("block", "category", "games"),
+        ("allow", "category", "white"),
+        ("block", "ip-address", "in-addr"),
+        ("block", "default", "none"),
+        ("allow", "default", None),
+    ]:
         assert wanted in seen, wanted
 
 
@@ -184,15 +191,19 @@ def _one_list(tmp_path: Path, domains: list[str], urls: list[str] | None = None)
     (db / "domains").write_text("\n".join(domains) + "\n")
     (db / "urls").write_text("\n".join(urls or ["unused.invalid/x"]) + "\n")
     conf = tmp_path / "squidGuard.conf"
-    conf.write_text(SIMPLE_CONF.format(dbhome=tmp_path / "db", logdir=tmp_path / "log",
-                                       block="http://blocked.invalid/"))
+    conf.write_text(
+        SIMPLE_CONF.format(
+            dbhome=tmp_path / "db", logdir=tmp_path / "log", block="http://blocked.invalid/"
+        )
+    )
     return conf
 
 
 def _both(conf: Path, url: str) -> tuple[bool, bool]:
     when = datetime(2025, 3, 10, 10, 0)
-    sg_blocked = squidguard_answer(run_squidguard(conf, [request_line(url, "10.0.0.1", "-")],
-                                                  when)[0])[0]
+    sg_blocked = squidguard_answer(
+        run_squidguard(conf, [request_line(url, "10.0.0.1", "-")], when)[0]
+    )[0]
     return sg_blocked, load_squidguard_conf(conf).decide(url, "10.0.0.1", None, when).blocked
 
 
