@@ -50,7 +50,11 @@ def split_parts(url_or_host: str) -> tuple[str, str, str]:
     ):
         return authority, rest, scheme.lower() if scheme else ""  # already normal
     if authority != authority.strip() or rest != rest.rstrip():
-        return split_parts(url_or_host.strip())
+        stripped = url_or_host.strip()
+        if stripped != url_or_host:
+            return split_parts(stripped)
+        # Whitespace inside the URL itself (such as "http://a\xa0/x"): no host has any.
+        authority, rest = authority.strip(), rest.rstrip()
     return normalise_host(authority), rest, scheme.lower() if scheme else ""
 
 
