@@ -3,7 +3,8 @@ its named personas."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.test import Client
@@ -52,3 +53,36 @@ def oakfield_pupil(oakfield: School) -> Pupil:
 @pytest.fixture
 def riverside_pupil(riverside: School) -> Pupil:
     return Pupil.objects.filter(school=riverside).order_by("last_name").first()  # type: ignore[return-value]
+
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls in browser tests
+# are still plain synchronous test code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def site(live_server: object, transactional_db: None) -> str:
+    if not demo.is_seeded():  # an earlier live-server test flushed the database
+        demo.seed()
+    return str(live_server.url)  # type: ignore[attr-defined]

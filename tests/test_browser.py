@@ -2,64 +2,21 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
-from safeschool.core import demo
+from tests.browser_support import CHROMIUM, log_in
 
-CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
 ]
-# Playwright's sync API runs an event loop in this thread; the ORM calls here are still
-# plain synchronous test code.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def site(live_server: object, transactional_db: None) -> str:
-    if not demo.is_seeded():  # an earlier live-server test flushed the database
-        demo.seed()
-    return str(live_server.url)  # type: ignore[attr-defined]
-
-
-def _log_in(page: object, site: str, username: str) -> None:
-    page.goto(f"{site}/")  # type: ignore[attr-defined]
-    page.get_by_label("Username").fill(username)  # type: ignore[attr-defined]
-    page.get_by_label("Password").fill("oakfield-demo")  # type: ignore[attr-defined]
-    page.get_by_role("button", name="Log in").click()  # type: ignore[attr-defined]
 
 
 def test_teacher_logs_in_sees_home_and_logs_out(browser: object, site: str) -> None:
     from playwright.sync_api import expect
 
     page = browser.new_page()  # type: ignore[attr-defined]
-    _log_in(page, site, "teacher")
+    log_in(page, site, "teacher")
     expect(page.get_by_role("heading", level=1)).to_have_text("Oakfield Primary School")
     expect(page.get_by_text("Sam Whitfield").first).to_be_visible()
     expect(page.get_by_role("link", name="Pupils")).to_be_visible()
@@ -89,7 +46,7 @@ def test_pupil_search_updates_as_you_type(browser: object, site: str) -> None:
     pupil = Pupil.objects.filter(school__slug="oakfield").order_by("last_name").last()
     assert pupil is not None
     page = browser.new_page()  # type: ignore[attr-defined]
-    _log_in(page, site, "dsl")
+    log_in(page, site, "dsl")
     page.get_by_role("link", name="Pupils").click()
     page.get_by_label("Name").fill(pupil.first_name + " " + pupil.last_name)
     same_name = Pupil.objects.filter(
@@ -105,7 +62,7 @@ def test_dsl_sees_log_ins_on_the_audit_page(browser: object, site: str) -> None:
     from playwright.sync_api import expect
 
     page = browser.new_page()  # type: ignore[attr-defined]
-    _log_in(page, site, "dsl")
+    log_in(page, site, "dsl")
     page.get_by_role("link", name="Audit log").click()
     page.get_by_label("Action starts with").fill("user.logged_in")
     page.get_by_role("button", name="Search").click()
@@ -121,7 +78,7 @@ def test_teacher_records_urgent_concern_and_dsl_handles_it(browser: object, site
     pupil = Pupil.objects.filter(school__slug="oakfield", year_group="2").order_by("pk").first()
     assert pupil is not None
     teacher = browser.new_context().new_page()  # type: ignore[attr-defined]
-    _log_in(teacher, site, "teacher")
+    log_in(teacher, site, "teacher")
     teacher.get_by_role("link", name="Record a concern").click()
     teacher.get_by_label("Find a pupil").fill(pupil.last_name)
     teacher.get_by_role("button", name=f"Add {pupil.first_name} {pupil.last_name}").first.click()
@@ -139,7 +96,7 @@ def test_teacher_records_urgent_concern_and_dsl_handles_it(browser: object, site
     reference = teacher.locator(".panel-confirm strong").inner_text()
 
     dsl = browser.new_context().new_page()  # type: ignore[attr-defined]
-    _log_in(dsl, site, "dsl")
+    log_in(dsl, site, "dsl")
     expect(dsl.get_by_role("link", name="Notifications")).to_contain_text("1")
     dsl.get_by_role("link", name="Safeguarding dashboard").click()
     row = dsl.locator("tr", has_text=reference)
