@@ -163,6 +163,9 @@ def seed(seed_value: int = 2026) -> None:
     from safeschool.concerns.demo import seed_concerns
 
     seed_concerns()
+    from safeschool.monitoring.demo import seed_alerts
+
+    seed_alerts()
     audit.record("demo.seeded", data={"schools": ["oakfield", "riverside"]})
 
 

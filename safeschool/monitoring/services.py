@@ -42,22 +42,48 @@ def _event_summary(event: Any) -> dict[str, Any]:
     }
 
 
+class _Batch:
+    """What one batch of events shares: each school's matcher and team, each user name's
+    owner, looked up once rather than once an event."""
+
+    def __init__(self) -> None:
+        self.matchers: dict[Any, Any] = {}
+        self.teams: dict[Any, list[User]] = {}
+        self.owners: dict[tuple[Any, str], tuple[Any, Any]] = {}
+
+    def matcher(self, school: School) -> Any:
+        if school.pk not in self.matchers:
+            self.matchers[school.pk] = matcher_for(school)
+        return self.matchers[school.pk]
+
+    def owner(self, school: School, username: str) -> tuple[Any, Any]:
+        key = (school.pk, username.lower())
+        if key not in self.owners:
+            self.owners[key] = identify(school, username)
+        return self.owners[key]
+
+    def team(self, alert: Alert) -> list[User]:
+        if alert.school_id not in self.teams:
+            self.teams[alert.school_id] = team_for(alert.school)
+        return [u for u in self.teams[alert.school_id] if u.pk != alert.user_id]
+
+
 def process_events(events: Iterable[Any]) -> list[Alert]:
     """Raise or extend alerts for newly stored filter events. Called by the ingest worker in
     the transaction that stores the events, so each event is processed exactly once."""
+    batch = _Batch()
     touched: dict[Any, Alert] = {}
     for event in events:
         if event.school_id is None:
             continue
-        for finding in _findings(event):
-            alert = _raise_or_extend(event, finding)
+        for finding in _findings(event, batch):
+            alert = _raise_or_extend(event, finding, batch)
             touched[alert.pk] = alert
     return list(touched.values())
 
 
-def _findings(event: Any) -> list[rules.Finding]:
-    matcher = matcher_for(event.school)
-    matches = matcher.scan(event.search_terms) if event.search_terms else []
+def _findings(event: Any, batch: _Batch) -> list[rules.Finding]:
+    matches = batch.matcher(event.school).scan(event.search_terms) if event.search_terms else []
     found = rules.immediate_findings(event, matches)
     category = rules.repeated_block_category(event)
     if category is not None:
@@ -89,7 +115,7 @@ def _subject_key(event: Any) -> str:
     return f"user:{event.username.lower()}" if event.username else f"client:{event.client}"
 
 
-def _raise_or_extend(event: Any, finding: rules.Finding) -> Alert:
+def _raise_or_extend(event: Any, finding: rules.Finding, batch: _Batch) -> Alert:
     key = f"{_subject_key(event)}|{finding.rule}|{finding.category}"
     alert = (
         Alert.objects.select_for_update()
@@ -103,7 +129,7 @@ def _raise_or_extend(event: Any, finding: rules.Finding) -> Alert:
         .first()
     )
     if alert is None:
-        return _new_alert(event, finding, key)
+        return _new_alert(event, finding, key, batch)
     was = alert.severity
     alert.severity = max(alert.severity, finding.severity)
     alert.last_at = max(alert.last_at, event.at)
@@ -114,14 +140,14 @@ def _raise_or_extend(event: Any, finding: rules.Finding) -> Alert:
         alert.context = [*alert.context, _event_summary(event)]
     alert.save()
     if was < rules.NOTIFY_AT <= alert.severity:
-        _notify_team(alert)
+        _notify_team(alert, batch.team(alert))
     return alert
 
 
-def _new_alert(event: Any, finding: rules.Finding, key: str) -> Alert:
-    pupil, user = identify(event.school, event.username)
+def _new_alert(event: Any, finding: rules.Finding, key: str, batch: _Batch) -> Alert:
+    pupil, user = batch.owner(event.school, event.username)
     alert = Alert.objects.create(
-        school_id=event.school_id,
+        school=event.school,
         severity=finding.severity,
         category=finding.category,
         rule=finding.rule,
@@ -138,32 +164,33 @@ def _new_alert(event: Any, finding: rules.Finding, key: str) -> Alert:
     )
     audit.record(
         "alert.created",
-        school=alert.school,
+        school=event.school,
         subject=alert,
         data={"rule": finding.rule, "category": finding.category, "severity": finding.severity},
     )
     if alert.severity >= rules.NOTIFY_AT:
-        _notify_team(alert)
+        _notify_team(alert, batch.team(alert))
     return alert
 
 
-def team_for(alert: Alert) -> list[User]:
-    """The safeguarding team, never the person the alert is about."""
-    users = User.objects.filter(
-        memberships__school=alert.school,
-        memberships__role__in=SAFEGUARDING_TEAM_ROLES,
-        is_active=True,
-    ).distinct()
-    if alert.user_id:
-        users = users.exclude(pk=alert.user_id)
-    return list(users)
+def team_for(school: School) -> list[User]:
+    """The school's safeguarding team (the DSL and deputies)."""
+    return list(
+        User.objects.filter(
+            memberships__school=school,
+            memberships__role__in=SAFEGUARDING_TEAM_ROLES,
+            is_active=True,
+        ).distinct()
+    )
 
 
-def _notify_team(alert: Alert) -> None:
+def _notify_team(alert: Alert, team: list[User]) -> None:
+    """Tell the team at once, never the person the alert is about."""
+    team = [u for u in team if u.pk != alert.user_id]
     url = reverse("monitoring:detail", args=[alert.school.slug, alert.pk])
     label = f"{alert.get_category_display()}, severity {alert.severity}"
     notify(
-        team_for(alert),
+        team,
         alert.school,
         message=f"Monitoring alert: {label}",
         url=url,
@@ -219,7 +246,7 @@ def record_external_alert(
         data={"source": source, "severity": severity, "category": category},
     )
     if severity >= rules.NOTIFY_AT:
-        _notify_team(alert)
+        _notify_team(alert, team_for(school))
     return alert
 
 

@@ -18,7 +18,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="one pass, then stop")
-        parser.add_argument("--interval", type=float, default=2.0, help="seconds between passes")
+        parser.add_argument(
+            "--interval", type=float, default=0.5, help="seconds between passes (0.5)"
+        )
         parser.add_argument("--spool", type=Path, default=None)
         parser.add_argument("--school", default=settings.FILTER_SCHOOL, help="school slug")
 
