@@ -12,6 +12,7 @@ from safeschool.accounts.models import User
 from safeschool.concerns.services import NewConcern
 from safeschool.filterlog.models import FilterEvent
 from safeschool.monitoring import services
+from safeschool.monitoring.models import Alert
 from safeschool.people.models import Pupil
 from safeschool.schools.models import School
 
@@ -91,14 +92,14 @@ def seed_alerts() -> None:
         _triage(alerts, pupils[3])
 
 
-def _triage(alerts: list[object], pupil: Pupil) -> None:
+def _triage(alerts: list[Alert], pupil: Pupil) -> None:
     dsl = User.objects.get(username="dsl")
     for alert in alerts:
-        if alert.term == "buy weed":  # type: ignore[attr-defined]
+        if alert.term == "buy weed":
             services.raise_as_concern(
                 dsl,
                 alert,
-                NewConcern(  # type: ignore[arg-type]
+                NewConcern(
                     category="content",
                     concern_type="harmful_content",
                     account="Monitoring alert: searched for buying cannabis locally.",
