@@ -19,6 +19,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -49,6 +50,10 @@ def main() -> int:
     )
     log = EventLog(spool, "bench")
     sent: dict[str, float] = {}
+    seen: dict[str, float] = {}
+    # The poller runs while events are still being sent, so each alert is seen when it lands.
+    poller = threading.Thread(target=_collect, args=(Alert, args.events, seen, time.time() + 120))
+    poller.start()
     try:
         for i in range(args.events):
             user = f"latency-{i}"
@@ -67,29 +72,25 @@ def main() -> int:
                 }
             )
             time.sleep(args.gap)
-        latencies = _collect(Alert, sent, deadline=time.time() + 60)
+        poller.join()
     finally:
         log.close()
         worker.terminate()
         worker.wait(timeout=30)
-    _report(latencies, args.events)
+    _report([seen[name] - sent[name] for name in seen], args.events)
     return 0
 
 
-def _collect(alert_model: type, sent: dict[str, float], deadline: float) -> list[float]:
-    seen: dict[str, float] = {}
-    while len(seen) < len(sent) and time.time() < deadline:
+def _collect(alert_model: type, expected: int, seen: dict[str, float], deadline: float) -> None:
+    from django.db import connection
+
+    alerts = alert_model.objects.filter(username__startswith="latency-")  # type: ignore[attr-defined]
+    while len(seen) < expected and time.time() < deadline:
         now = time.time()
-        for name in (
-            alert_model.objects.filter(username__startswith="latency-")
-            .exclude(  # type: ignore[attr-defined]
-                username__in=list(seen)
-            )
-            .values_list("username", flat=True)
-        ):
+        for name in alerts.exclude(username__in=list(seen)).values_list("username", flat=True):
             seen[name] = now
         time.sleep(0.01)
-    return [seen[name] - sent[name] for name in seen]
+    connection.close()
 
 
 def _report(latencies: list[float], expected: int) -> None:
