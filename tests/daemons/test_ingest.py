@@ -15,6 +15,12 @@ from safeschool.filterlog.models import FilterEvent, SpoolCursor
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _only_this_tests_events() -> None:
+    """The demo seeds a few filter events; these tests count only their own."""
+    FilterEvent.objects.all().delete()
+
+
 def event(number: int, action: str = "block") -> dict[str, object]:
     return {
         "t": 1_790_000_000 + number,
