@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "safeschool.api",
     "safeschool.monitoring",
     "safeschool.filterlog",
+    "safeschool.filtering",
 ]
 
 MIDDLEWARE = [
@@ -238,3 +239,13 @@ FILTER_POLICY = env_str("SAFESCHOOL_POLICY")
 DNS_LISTEN = env_str("SAFESCHOOL_DNS_LISTEN", "127.0.0.1:5353")
 DNS_UPSTREAM = env_str("SAFESCHOOL_DNS_UPSTREAM")  # empty: the system resolver
 LOG_ALLOWED = env_bool("SAFESCHOOL_LOG_ALLOWED", default=True)
+
+# Filtering management (docs/filtering.md).
+# The illegal-content layer: files the operator installs (domains, urls, expressions), outside
+# the school's reach. Nobody in the school can edit, disable or override it.
+ILLEGAL_LAYER_DIR = Path(env_str("SAFESCHOOL_ILLEGAL_LAYER_DIR", "/etc/safeschool/illegal"))
+BLOCK_PAGE_URL = env_str(
+    "SAFESCHOOL_BLOCK_PAGE_URL",
+    "302:http://127.0.0.1:8000/blocked?url=%u&category=%t&group=%s",
+)
+FILTER_LOG_RETENTION_DAYS = env_int("SAFESCHOOL_FILTER_LOG_RETENTION_DAYS", 365)

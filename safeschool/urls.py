@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("safeschool.api.urls")),
     path("", include("safeschool.monitoring.urls")),
     path("", include("safeschool.filterlog.urls")),
+    path("", include("safeschool.filtering.urls")),
 ]

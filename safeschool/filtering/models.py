@@ -1,0 +1,232 @@
+"""A school's filtering policy, as the web app keeps it, and its change control.
+
+The policy in force is these rows; every change to them is a `Change` that was proposed with a
+reason and a risk assessment and approved by someone else (or published as an emergency block
+and approved after the event). Each publication writes a snapshot for the filter daemons and is
+kept as a `PolicyVersion`. Nothing here is ever deleted: history is DfE standard 1's record.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+USER = settings.AUTH_USER_MODEL
+
+
+class FilterCategory(models.TextChoices):
+    """The UKSIC categories, plus what schools commonly block for pupils."""
+
+    PORNOGRAPHY = "pornography", "Pornography"
+    DISCRIMINATION = "discrimination", "Discrimination"
+    DRUGS = "drugs", "Drugs and substance abuse"
+    EXTREMISM = "extremism", "Extremism"
+    GAMBLING = "gambling", "Gambling"
+    MALWARE_HACKING = "malware_hacking", "Malware and hacking (including proxies and VPNs)"
+    PIRACY = "piracy", "Piracy and copyright theft"
+    SELF_HARM = "self_harm", "Self-harm"
+    VIOLENCE = "violence", "Violence"
+    SOCIAL_MEDIA = "social_media", "Social media"
+    GAMING = "gaming", "Online games"
+    CHAT = "chat", "Chat and messaging"
+
+
+class Schedule(models.Model):
+    """A named time rule, such as "lunch": weekdays 12:00–13:00."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
+    name = models.SlugField(max_length=40)
+    days = models.CharField(max_length=40, default="mon,tue,wed,thu,fri",
+                            help_text="Comma-separated: mon,tue,wed,thu,fri,sat,sun")
+    start = models.TimeField()
+    end = models.TimeField()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["school", "name"],
+                                               name="unique_schedule_name")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.days} {self.start:%H:%M}–{self.end:%H:%M})"
+
+
+class FilterGroup(models.Model):
+    """Who a set of rules applies to: by network range and by user name."""
+
+    class YouTube(models.TextChoices):
+        OFF = "off", "Off"
+        MODERATE = "moderate", "Moderate"
+        STRICT = "strict", "Strict"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE,
+                               related_name="filter_groups")
+    name = models.SlugField(max_length=40)
+    label = models.CharField(max_length=100)
+    position = models.PositiveSmallIntegerField(default=0)
+    addresses = models.TextField(blank=True, help_text="One range a line: 10.2.0.0/16, "
+                                                       "10.3.0.10-10.3.0.50 or one address.")
+    usernames = models.TextField(blank=True, help_text="One network user name a line.")
+    default_action = models.CharField(max_length=5, default="allow",
+                                      choices=[("allow", "Allow"), ("block", "Block")])
+    no_access = models.BooleanField(
+        default=False, help_text="Block everything (for guests or volunteers where the policy "
+                                 "gives them no access).")
+    safe_search = models.BooleanField(default=True, help_text="Google, Bing and DuckDuckGo.")
+    youtube = models.CharField(max_length=8, choices=YouTube.choices, default=YouTube.STRICT)
+    block_ip_urls = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+        constraints = [models.UniqueConstraint(fields=["school", "name"],
+                                               name="unique_filter_group")]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class GroupCategory(models.Model):
+    """One category's rule for a group: blocked, or allowed, perhaps only at some times."""
+
+    class When(models.TextChoices):
+        ALWAYS = "always", "Always"
+        WITHIN = "within", "Only during the schedule"
+        OUTSIDE = "outside", "Except during the schedule"
+
+    group = models.ForeignKey(FilterGroup, on_delete=models.CASCADE, related_name="categories")
+    category = models.CharField(max_length=24, choices=FilterCategory.choices)
+    when = models.CharField(max_length=8, choices=When.choices, default=When.ALWAYS)
+    schedule = models.ForeignKey(Schedule, null=True, blank=True, on_delete=models.PROTECT)
+
+    class Meta:
+        ordering = ["category"]
+        constraints = [models.UniqueConstraint(fields=["group", "category"],
+                                               name="unique_group_category")]
+
+    def __str__(self) -> str:
+        return f"{self.group}: block {self.get_category_display()}"
+
+
+class ListEntry(models.Model):
+    """A domain or URL on the allow-list or deny-list, for one group or the whole school."""
+
+    class Kind(models.TextChoices):
+        ALLOW = "allow", "Allow-list"
+        DENY = "deny", "Deny-list"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
+    group = models.ForeignKey(FilterGroup, null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="entries")
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    entry = models.CharField(max_length=500)
+    change = models.ForeignKey("Change", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["entry"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.entry}"
+
+
+class PolicyVersion(models.Model):
+    """A snapshot published to the filter daemons."""
+
+    school = models.ForeignKey("schools.School", on_delete=models.PROTECT, related_name="+")
+    number = models.PositiveIntegerField()
+    published_at = models.DateTimeField(default=timezone.now)
+    published_by = models.ForeignKey(USER, null=True, on_delete=models.PROTECT, related_name="+")
+    path = models.CharField(max_length=500)
+    sha256 = models.CharField(max_length=64)
+    summary = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [models.UniqueConstraint(fields=["school", "number"],
+                                               name="unique_policy_version")]
+
+    def __str__(self) -> str:
+        return f"Policy version {self.number}"
+
+
+class Change(models.Model):
+    """A proposed change to the filtering policy, and what became of it."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Waiting for approval"
+        PUBLISHED = "published", "Approved and published"
+        REJECTED = "rejected", "Rejected"
+        EMERGENCY = "emergency", "Emergency block: published, waiting for approval"
+
+    class Kind(models.TextChoices):
+        ALLOW = "allow", "Add to the allow-list"
+        DENY = "deny", "Add to the deny-list"
+        REMOVE = "remove", "Remove from a list"
+        BLOCK_CATEGORY = "block_category", "Block a category"
+        UNBLOCK_CATEGORY = "unblock_category", "Stop blocking a category"
+        GROUP_SETTINGS = "group_settings", "Change a group's settings"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    school = models.ForeignKey("schools.School", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    group = models.ForeignKey(FilterGroup, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+", help_text="Empty: the whole school.")
+    payload = models.JSONField(default=dict)
+    summary = models.CharField(max_length=300)
+    reason = models.TextField()
+    risk_assessment = models.TextField()
+    proposed_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    emergency = models.BooleanField(default=False)
+    decided_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.TextField(blank=True)
+    version = models.ForeignKey(PolicyVersion, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="changes")
+    unblock_request = models.ForeignKey("filterlog.UnblockRequest", null=True, blank=True,
+                                        on_delete=models.PROTECT, related_name="changes")
+
+    class Meta:
+        ordering = ["-proposed_at"]
+
+    def __str__(self) -> str:
+        return self.summary
+
+
+class BlocklistSource(models.Model):
+    """A blocklist the school uses: fetched from a URL on a schedule, or uploaded."""
+
+    class Format(models.TextChoices):
+        AUTO = "auto", "Detect from the content"
+        DOMAINS = "domains", "Plain list of domains"
+        HOSTS = "hosts", "Hosts file"
+        ADBLOCK = "adblock", "Adblock rules (||domain^)"
+        URLS = "urls", "squidGuard urls list"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=100)
+    url = models.URLField(blank=True, help_text="Empty for an uploaded list.")
+    format = models.CharField(max_length=8, choices=Format.choices, default=Format.AUTO)
+    detected_format = models.CharField(max_length=8, blank=True)
+    category = models.CharField(max_length=24, choices=FilterCategory.choices,
+                                help_text="The UKSIC category this list's entries belong to.")
+    refresh_hours = models.PositiveSmallIntegerField(default=24)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_ok_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    entry_count = models.PositiveIntegerField(default=0)
+    malformed_count = models.PositiveIntegerField(default=0)
+    added_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

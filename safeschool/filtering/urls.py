@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from safeschool.filtering import views
+
+app_name = "filtering"
+base = "s/<slug:slug>/filtering/"
+urlpatterns = [
+    path(base, views.overview, name="overview"),
+    path(base + "propose/", views.propose, name="propose"),
+    path(base + "emergency/", views.emergency, name="emergency"),
+    path(base + "groups/<uuid:group_id>/", views.group_settings, name="group_settings"),
+    path(base + "changes/", views.changes, name="changes"),
+    path(base + "changes/<uuid:change_id>/", views.change_detail, name="change"),
+    path(base + "changes/<uuid:change_id>/<slug:decision>/", views.decide, name="decide"),
+    path(base + "sources/", views.source_list, name="sources"),
+]
