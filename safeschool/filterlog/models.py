@@ -74,13 +74,40 @@ class UnblockRequest(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    status = models.CharField(
+        max_length=8, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
     school = models.ForeignKey(
         "schools.School", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+    """For staff: why it was kept blocked, or the comment on the change that decided it."""
+    reply = models.TextField(blank=True)
+    """For the person who asked: shown on the request's public status page."""
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"Unblock request for {self.url[:120]}"
+
+    @property
+    def entry(self) -> str:
+        """The host, or host and path, that allowing this request would add to the allow-list."""
+        return unblock_entry(self.url)
+
+
+def unblock_entry(url: str) -> str:
+    """`https://www.example.com/a/b?x=1` → `www.example.com/a/b`; a bare host stays a host."""
+    text = url.strip()
+    if "://" in text:
+        text = text.split("://", 1)[1]
+    text = text.split("#", 1)[0].split("?", 1)[0]
+    host, _, path = text.partition("/")
+    host = host.rsplit("@", 1)[-1].split(":", 1)[0].lower()
+    path = path.rstrip("/")
+    return f"{host}/{path}" if path else host

@@ -1,10 +1,12 @@
-"""Unblock requests from the block page: created here, with their audit row."""
+"""Unblock requests from the block page: created here, with their audit row. Deciding them
+is in `unblock.py`."""
 
 from __future__ import annotations
 
 import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
@@ -13,6 +15,7 @@ from django.utils import timezone
 from safeschool.audit import services as audit
 from safeschool.audit.services import client_address
 from safeschool.filterlog.models import UnblockRequest
+from safeschool.schools.models import School
 
 MAX_PER_HOUR = 20
 
@@ -44,12 +47,21 @@ def request_unblock(
         reason=reason,
         client=address,
         requested_by=user,
+        school=_node_school(),
     )
     audit.record(
         "unblock.requested",
         actor=user,
         subject=unblock,
+        school=unblock.school,
         data={"url": url, "category": category, "rule": rule, "group": group},
         request=request,
     )
     return unblock
+
+
+def _node_school() -> School | None:
+    """The school this filter node serves (`SAFESCHOOL_FILTER_SCHOOL`), if it names one."""
+    if not settings.FILTER_SCHOOL:
+        return None
+    return School.objects.filter(slug=settings.FILTER_SCHOOL).first()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 _CATEGORIES = {
     "illegal": "It is on a list of pages that are against the law to show. Nobody can unblock it.",
     "adult": "It has things on it that are only for grown-ups.",
@@ -44,3 +46,29 @@ def explain(category: str, rule: str) -> str:
 def category_label(category: str) -> str:
     """The category as people write it ("social networks", not "social_networks")."""
     return category.replace("_", " ").replace("-", " ").strip() or "not in a category"
+
+
+def outcome(unblock: Any) -> dict[str, str]:
+    """What became of an unblock request, for the person who asked: a heading and a reason."""
+    from safeschool.filterlog.unblock import pending_change
+
+    if unblock.status == "allowed":
+        return {
+            "status": "Unblocked",
+            "reason": "The page was checked and it has been unblocked. "
+            "It may take a few minutes before it opens.",
+        }
+    if unblock.status == "kept":
+        why = unblock.reply or explain(unblock.category, unblock.rule)
+        return {"status": "Kept blocked", "reason": f"The page was checked. {why}"}
+    if pending_change(unblock) is not None:
+        return {
+            "status": "Nearly decided",
+            "reason": "The people who look after the filter think this page could be "
+            "unblocked. Someone else at your school has to agree before it changes.",
+        }
+    return {
+        "status": "Waiting to be checked",
+        "reason": "The people who look after the filter have not looked at it yet. "
+        "Please check again later.",
+    }
