@@ -230,3 +230,109 @@ class BlocklistSource(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# Filtering checks and the annual review (DfE standard 2); services in checks.py and reviews.py.
+
+
+class CheckRun(models.Model):
+    """One run of the built-in filtering check: when, who (None: cron), and whether it passed."""
+
+    class Via(models.TextChoices):
+        WEB = "web", "Run from the web app"
+        CRON = "cron", "Run on a schedule (cron)"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    school = models.ForeignKey("schools.School", on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    run_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+")
+    via = models.CharField(max_length=4, choices=Via.choices, default=Via.WEB)
+    passed = models.BooleanField(default=False)
+    policy_version = models.PositiveIntegerField(null=True, blank=True)
+    message = models.TextField(blank=True, help_text="Why the run could not check anything.")
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"Filtering check {self.started_at:%d %b %Y %H:%M}"
+
+
+class CheckResult(models.Model):
+    """One test entry asked of the engine or the running DNS filter, for one group."""
+
+    class Kind(models.TextChoices):
+        CATEGORY = "category", "Blocked category"
+        ADULT = "adult", "Adult test entry"
+        ILLEGAL = "illegal", "Illegal-content layer"
+
+    class Via(models.TextChoices):
+        ENGINE = "engine", "Filter engine (published policy)"
+        DNS = "dns", "Running DNS filter"
+
+    run = models.ForeignKey(CheckRun, on_delete=models.PROTECT, related_name="results")
+    group_name = models.CharField(max_length=100)
+    category = models.CharField(max_length=24)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.CATEGORY)
+    entry = models.CharField(max_length=200)
+    via = models.CharField(max_length=6, choices=Via.choices)
+    expected_block = models.BooleanField()
+    got = models.CharField(max_length=100)
+    passed = models.BooleanField()
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.group_name} {self.entry} via {self.via}: {self.got}"
+
+
+class AnnualReview(models.Model):
+    """The annual filtering and monitoring review (DfE standard 2), with its evidence."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    school = models.ForeignKey("schools.School", on_delete=models.PROTECT, related_name="+")
+    review_date = models.DateField()
+    leadership_took_part = models.BooleanField(default=False)
+    leadership_names = models.CharField(max_length=300, blank=True)
+    dsl_took_part = models.BooleanField(default=False)
+    dsl_names = models.CharField(max_length=300, blank=True)
+    it_took_part = models.BooleanField(default=False)
+    it_names = models.CharField(max_length=300, blank=True)
+    governor_took_part = models.BooleanField(default=False)
+    governor_names = models.CharField(max_length=300, blank=True)
+    what_was_checked = models.TextField()
+    results = models.TextField()
+    actions = models.TextField()
+    next_review_due = models.DateField()
+    check_run = models.ForeignKey(CheckRun, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-review_date", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"Filtering and monitoring review, {self.review_date:%d %B %Y}"
+
+
+class ReviewReminder(models.Model):
+    """A reminder sent for one due date (None: no review ever recorded), so it goes once."""
+
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
+    due_on = models.DateField(null=True, blank=True)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["school", "due_on"], name="unique_review_reminder"),
+            models.UniqueConstraint(fields=["school"], condition=models.Q(due_on__isnull=True),
+                                    name="unique_never_reviewed_reminder"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Review reminder for {self.due_on or 'a first review'}"
