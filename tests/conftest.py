@@ -4,10 +4,12 @@ its named personas."""
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
 from safeschool.accounts.models import User
 from safeschool.core import demo
@@ -18,9 +20,31 @@ PERSONAS = ["dsl", "deputy", "head", "teacher", "technician", "governor", "chair
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: None, django_db_blocker: object) -> None:
-    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+def session_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the demo's published policy and lists live: never the developer's var/."""
+    return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    django_db_setup: None, django_db_blocker: object, session_data_dir: Path
+) -> None:
+    with (
+        django_db_blocker.unblock(),
+        override_settings(  # type: ignore[attr-defined]
+            DATA_DIR=session_data_dir, MEDIA_ROOT=session_data_dir / "private"
+        ),
+    ):
         demo.seed()
+
+
+@pytest.fixture(autouse=True)
+def _own_data_dir(tmp_path: Path, session_data_dir: Path) -> Iterator[None]:
+    """Each test writes snapshots and files into its own copy of the data directory."""
+    data = tmp_path / "data"
+    shutil.copytree(session_data_dir, data)
+    with override_settings(DATA_DIR=data, MEDIA_ROOT=data / "private"):
+        yield
 
 
 @pytest.fixture

@@ -85,6 +85,24 @@ def _alert_triage(oak: School) -> dict[str, Any]:
     return {**_alert(oak), "outcome": "no-action"}
 
 
+def _change(oak: School) -> dict[str, Any]:
+    from safeschool.filtering.models import Change
+
+    change = Change.objects.filter(school=oak, status="proposed").first()
+    assert change is not None
+    return {"slug": "oakfield", "change_id": change.pk}
+
+
+def _decide(oak: School) -> dict[str, Any]:
+    return {**_change(oak), "decision": "approve"}
+
+
+def _filter_group(oak: School) -> dict[str, Any]:
+    from safeschool.filtering.models import FilterGroup
+
+    return {"slug": "oakfield", "group_id": FilterGroup.objects.filter(school=oak)[0].pk}
+
+
 def _appointment(oak: School) -> dict[str, Any]:
     return {"slug": "oakfield", "appointment_id": KeyPerson.objects.filter(school=oak)[0].pk}
 
@@ -99,6 +117,7 @@ PEOPLE_READERS = ["dsl", "deputy", "head", "teacher"]
 CONCERN_READERS = ["dsl", "deputy", "head", "teacher"]  # the team, the head, the reporter
 EVERYONE = {p: 200 for p in PERSONAS}
 POST_ONLY = {**{p: 405 for p in PERSONAS}, ANON: 302}
+FILTER_READERS = ["dsl", "deputy", "head", "technician"]
 TOKEN_ONLY = {**{p: 401 for p in PERSONAS}, ANON: 401}
 
 MATRIX: dict[str, tuple[Callable[[School], dict[str, Any]], dict[str, int]]] = {
@@ -135,6 +154,14 @@ MATRIX: dict[str, tuple[Callable[[School], dict[str, Any]], dict[str, int]]] = {
     "monitoring:detail": (_alert, statuses(["dsl", "deputy"])),
     "monitoring:triage": (_alert_triage, POST_ONLY),
     "api:alerts": (NONE, TOKEN_ONLY),
+    "filtering:overview": (SLUG, statuses(FILTER_READERS)),
+    "filtering:changes": (SLUG, statuses(FILTER_READERS)),
+    "filtering:change": (_change, statuses(FILTER_READERS)),
+    "filtering:sources": (SLUG, statuses(FILTER_READERS)),
+    "filtering:propose": (SLUG, statuses(["technician"])),
+    "filtering:group_settings": (_filter_group, statuses(["technician"])),
+    "filtering:emergency": (SLUG, statuses(["dsl", "deputy", "technician"])),
+    "filtering:decide": (_decide, POST_ONLY),
     "api:openapi": (NONE, {**EVERYONE, ANON: 200}),
     "api:pupils": (NONE, TOKEN_ONLY),
     "api:concerns": (NONE, {**{p: 405 for p in PERSONAS}, ANON: 405}),

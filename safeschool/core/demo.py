@@ -166,6 +166,9 @@ def seed(seed_value: int = 2026) -> None:
     from safeschool.monitoring.demo import seed_alerts
 
     seed_alerts()
+    from safeschool.filtering.demo import seed_filtering
+
+    seed_filtering()
     audit.record("demo.seeded", data={"schools": ["oakfield", "riverside"]})
 
 

@@ -7,30 +7,49 @@ from django import forms
 from safeschool.filtering.models import BlocklistSource, Change, FilterCategory, FilterGroup
 from safeschool.schools.models import School
 
-WHEN = [("always", "Always"), ("within", "Only during the schedule"),
-        ("outside", "Except during the schedule")]
+WHEN = [
+    ("always", "Always"),
+    ("within", "Only during the schedule"),
+    ("outside", "Except during the schedule"),
+]
 
 
 class ProposalForm(forms.Form):
-    kind = forms.ChoiceField(label="What kind of change", choices=Change.Kind.choices)
-    group = forms.ModelChoiceField(queryset=FilterGroup.objects.none(), required=False,
-                                   empty_label="Everyone (the whole school)")
+    kind = forms.ChoiceField(
+        label="What kind of change",
+        choices=[c for c in Change.Kind.choices if c[0] not in {"initial", "group_settings"}],
+    )
+    group = forms.ModelChoiceField(
+        queryset=FilterGroup.objects.none(),
+        required=False,
+        empty_label="Everyone (the whole school)",
+    )
     entries = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="For list changes: domains (example.com) or URLs (example.com/page), one a line.",
     )
-    list = forms.ChoiceField(label="From which list (when removing)", required=False,
-                             choices=[("", "—"), ("allow", "Allow-list"), ("deny", "Deny-list")])
-    category = forms.ChoiceField(required=False,
-                                 choices=[("", "—"), *FilterCategory.choices],
-                                 help_text="For category changes.")
+    list = forms.ChoiceField(
+        label="From which list (when removing)",
+        required=False,
+        choices=[("", "—"), ("allow", "Allow-list"), ("deny", "Deny-list")],
+    )
+    category = forms.ChoiceField(
+        required=False,
+        choices=[("", "—"), *FilterCategory.choices],
+        help_text="For category changes.",
+    )
     when = forms.ChoiceField(required=False, choices=WHEN, initial="always")
-    schedule = forms.CharField(required=False, max_length=40,
-                               help_text="The schedule's name, such as lunch.")
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}),
-                             help_text="What is blocked or allowed, and why (DfE standard 1).")
+    schedule = forms.CharField(
+        required=False, max_length=40, help_text="The schedule's name, such as lunch."
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What is blocked or allowed, and why (DfE standard 1).",
+    )
     risk_assessment = forms.CharField(
-        label="Risk assessment", widget=forms.Textarea(attrs={"rows": 4}),
+        label="Risk assessment",
+        widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Who could be harmed by this change, how likely, and what reduces the risk.",
     )
 
@@ -47,31 +66,50 @@ class ProposalForm(forms.Form):
                 payload["list"] = data["list"]
             return payload
         if kind in {Change.Kind.BLOCK_CATEGORY, Change.Kind.UNBLOCK_CATEGORY}:
-            return {"category": data["category"], "when": data["when"] or "always",
-                    "schedule": data["schedule"]}
+            return {
+                "category": data["category"],
+                "when": data["when"] or "always",
+                "schedule": data["schedule"],
+            }
         return {}
 
 
 class GroupSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
-    risk_assessment = forms.CharField(label="Risk assessment",
-                                      widget=forms.Textarea(attrs={"rows": 4}))
+    risk_assessment = forms.CharField(
+        label="Risk assessment", widget=forms.Textarea(attrs={"rows": 4})
+    )
 
     class Meta:
         model = FilterGroup
-        fields = ["addresses", "usernames", "default_action", "no_access", "safe_search",
-                  "youtube", "block_ip_urls"]
-        widgets = {"addresses": forms.Textarea(attrs={"rows": 3}),
-                   "usernames": forms.Textarea(attrs={"rows": 3})}
+        fields = [
+            "addresses",
+            "usernames",
+            "default_action",
+            "no_access",
+            "safe_search",
+            "youtube",
+            "block_ip_urls",
+        ]
+        widgets = {
+            "addresses": forms.Textarea(attrs={"rows": 3}),
+            "usernames": forms.Textarea(attrs={"rows": 3}),
+        }
 
 
 class EmergencyForm(forms.Form):
-    entries = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}),
-                              help_text="Domains or URLs to block now, one a line.")
-    group = forms.ModelChoiceField(queryset=FilterGroup.objects.none(), required=False,
-                                   empty_label="Everyone (the whole school)")
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}),
-                             help_text="Why this cannot wait for approval.")
+    entries = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Domains or URLs to block now, one a line.",
+    )
+    group = forms.ModelChoiceField(
+        queryset=FilterGroup.objects.none(),
+        required=False,
+        empty_label="Everyone (the whole school)",
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), help_text="Why this cannot wait for approval."
+    )
 
     def __init__(self, *args: Any, school: School, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -83,6 +121,9 @@ class DecisionForm(forms.Form):
 
 
 class SourceForm(forms.ModelForm):  # type: ignore[type-arg]
+    url = forms.URLField(
+        required=False, assume_scheme="https", help_text="Where to fetch the list from."
+    )
     upload = forms.FileField(required=False, help_text="Or upload a list instead of a URL.")
 
     class Meta:

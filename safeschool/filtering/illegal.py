@@ -27,7 +27,11 @@ def illegal_layer_status() -> IllegalLayerStatus:
             entries += sum(1 for line in handle if line.strip() and not line.startswith(b"#"))
         mtime = path.stat().st_mtime
         newest = mtime if newest is None else max(newest, mtime)
-    updated = (datetime.datetime.fromtimestamp(newest, tz=datetime.UTC).astimezone(
-        timezone.get_current_timezone()) if newest is not None else None)
-    return IllegalLayerStatus(present=bool(files) and entries > 0, entries=entries,
-                              updated=updated)
+    updated = (
+        datetime.datetime.fromtimestamp(newest, tz=datetime.UTC).astimezone(
+            timezone.get_current_timezone()
+        )
+        if newest is not None
+        else None
+    )
+    return IllegalLayerStatus(present=bool(files) and entries > 0, entries=entries, updated=updated)

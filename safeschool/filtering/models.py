@@ -40,15 +40,19 @@ class Schedule(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
     name = models.SlugField(max_length=40)
-    days = models.CharField(max_length=40, default="mon,tue,wed,thu,fri",
-                            help_text="Comma-separated: mon,tue,wed,thu,fri,sat,sun")
+    days = models.CharField(
+        max_length=40,
+        default="mon,tue,wed,thu,fri",
+        help_text="Comma-separated: mon,tue,wed,thu,fri,sat,sun",
+    )
     start = models.TimeField()
     end = models.TimeField()
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["school", "name"],
-                                               name="unique_schedule_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "name"], name="unique_schedule_name")
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.days} {self.start:%H:%M}–{self.end:%H:%M})"
@@ -63,27 +67,33 @@ class FilterGroup(models.Model):
         STRICT = "strict", "Strict"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    school = models.ForeignKey("schools.School", on_delete=models.CASCADE,
-                               related_name="filter_groups")
+    school = models.ForeignKey(
+        "schools.School", on_delete=models.CASCADE, related_name="filter_groups"
+    )
     name = models.SlugField(max_length=40)
     label = models.CharField(max_length=100)
     position = models.PositiveSmallIntegerField(default=0)
-    addresses = models.TextField(blank=True, help_text="One range a line: 10.2.0.0/16, "
-                                                       "10.3.0.10-10.3.0.50 or one address.")
+    addresses = models.TextField(
+        blank=True, help_text="One range a line: 10.2.0.0/16, 10.3.0.10-10.3.0.50 or one address."
+    )
     usernames = models.TextField(blank=True, help_text="One network user name a line.")
-    default_action = models.CharField(max_length=5, default="allow",
-                                      choices=[("allow", "Allow"), ("block", "Block")])
+    default_action = models.CharField(
+        max_length=5, default="allow", choices=[("allow", "Allow"), ("block", "Block")]
+    )
     no_access = models.BooleanField(
-        default=False, help_text="Block everything (for guests or volunteers where the policy "
-                                 "gives them no access).")
+        default=False,
+        help_text="Block everything (for guests or volunteers where the policy "
+        "gives them no access).",
+    )
     safe_search = models.BooleanField(default=True, help_text="Google, Bing and DuckDuckGo.")
     youtube = models.CharField(max_length=8, choices=YouTube.choices, default=YouTube.STRICT)
     block_ip_urls = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["position", "name"]
-        constraints = [models.UniqueConstraint(fields=["school", "name"],
-                                               name="unique_filter_group")]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "name"], name="unique_filter_group")
+        ]
 
     def __str__(self) -> str:
         return self.label
@@ -104,8 +114,9 @@ class GroupCategory(models.Model):
 
     class Meta:
         ordering = ["category"]
-        constraints = [models.UniqueConstraint(fields=["group", "category"],
-                                               name="unique_group_category")]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "category"], name="unique_group_category")
+        ]
 
     def __str__(self) -> str:
         return f"{self.group}: block {self.get_category_display()}"
@@ -120,8 +131,9 @@ class ListEntry(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
-    group = models.ForeignKey(FilterGroup, null=True, blank=True, on_delete=models.CASCADE,
-                              related_name="entries")
+    group = models.ForeignKey(
+        FilterGroup, null=True, blank=True, on_delete=models.CASCADE, related_name="entries"
+    )
     kind = models.CharField(max_length=5, choices=Kind.choices)
     entry = models.CharField(max_length=500)
     change = models.ForeignKey("Change", on_delete=models.PROTECT, related_name="+")
@@ -146,8 +158,9 @@ class PolicyVersion(models.Model):
 
     class Meta:
         ordering = ["-number"]
-        constraints = [models.UniqueConstraint(fields=["school", "number"],
-                                               name="unique_policy_version")]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "number"], name="unique_policy_version")
+        ]
 
     def __str__(self) -> str:
         return f"Policy version {self.number}"
@@ -169,12 +182,19 @@ class Change(models.Model):
         BLOCK_CATEGORY = "block_category", "Block a category"
         UNBLOCK_CATEGORY = "unblock_category", "Stop blocking a category"
         GROUP_SETTINGS = "group_settings", "Change a group's settings"
+        INITIAL = "initial", "Set up the starting policy"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     school = models.ForeignKey("schools.School", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    group = models.ForeignKey(FilterGroup, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="+", help_text="Empty: the whole school.")
+    group = models.ForeignKey(
+        FilterGroup,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Empty: the whole school.",
+    )
     payload = models.JSONField(default=dict)
     summary = models.CharField(max_length=300)
     reason = models.TextField()
@@ -183,14 +203,21 @@ class Change(models.Model):
     proposed_at = models.DateTimeField(default=timezone.now, db_index=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
     emergency = models.BooleanField(default=False)
-    decided_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_comment = models.TextField(blank=True)
-    version = models.ForeignKey(PolicyVersion, null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="changes")
-    unblock_request = models.ForeignKey("filterlog.UnblockRequest", null=True, blank=True,
-                                        on_delete=models.PROTECT, related_name="changes")
+    version = models.ForeignKey(
+        PolicyVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="changes"
+    )
+    unblock_request = models.ForeignKey(
+        "filterlog.UnblockRequest",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="changes",
+    )
 
     class Meta:
         ordering = ["-proposed_at"]
@@ -215,8 +242,11 @@ class BlocklistSource(models.Model):
     url = models.URLField(blank=True, help_text="Empty for an uploaded list.")
     format = models.CharField(max_length=8, choices=Format.choices, default=Format.AUTO)
     detected_format = models.CharField(max_length=8, blank=True)
-    category = models.CharField(max_length=24, choices=FilterCategory.choices,
-                                help_text="The UKSIC category this list's entries belong to.")
+    category = models.CharField(
+        max_length=24,
+        choices=FilterCategory.choices,
+        help_text="The UKSIC category this list's entries belong to.",
+    )
     refresh_hours = models.PositiveSmallIntegerField(default=24)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     last_ok_at = models.DateTimeField(null=True, blank=True)
@@ -246,8 +276,9 @@ class CheckRun(models.Model):
     school = models.ForeignKey("schools.School", on_delete=models.PROTECT, related_name="+")
     started_at = models.DateTimeField(default=timezone.now, db_index=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    run_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="+")
+    run_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     via = models.CharField(max_length=4, choices=Via.choices, default=Via.WEB)
     passed = models.BooleanField(default=False)
     policy_version = models.PositiveIntegerField(null=True, blank=True)
@@ -308,8 +339,9 @@ class AnnualReview(models.Model):
     results = models.TextField()
     actions = models.TextField()
     next_review_due = models.DateField()
-    check_run = models.ForeignKey(CheckRun, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="+")
+    check_run = models.ForeignKey(
+        CheckRun, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -330,8 +362,11 @@ class ReviewReminder(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["school", "due_on"], name="unique_review_reminder"),
-            models.UniqueConstraint(fields=["school"], condition=models.Q(due_on__isnull=True),
-                                    name="unique_never_reviewed_reminder"),
+            models.UniqueConstraint(
+                fields=["school"],
+                condition=models.Q(due_on__isnull=True),
+                name="unique_never_reviewed_reminder",
+            ),
         ]
 
     def __str__(self) -> str:

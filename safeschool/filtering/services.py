@@ -31,8 +31,15 @@ from safeschool.filtering.models import (
 from safeschool.schools.models import School
 
 K = Change.Kind
-GROUP_FIELDS = {"addresses", "usernames", "default_action", "no_access", "safe_search",
-                "youtube", "block_ip_urls"}
+GROUP_FIELDS = {
+    "addresses",
+    "usernames",
+    "default_action",
+    "no_access",
+    "safe_search",
+    "youtube",
+    "block_ip_urls",
+}
 
 
 def clean_entries(raw: list[str] | str) -> list[str]:
@@ -61,12 +68,14 @@ def _check_addresses(text: str) -> None:
             else:
                 ipaddress.ip_network(item, strict=False)
         except ValueError:
-            raise ValidationError({"addresses": [f"{item!r} is not an address or range."]}) \
-                from None
+            raise ValidationError(
+                {"addresses": [f"{item!r} is not an address or range."]}
+            ) from None
 
 
-def _validate(school: School, kind: str, group: FilterGroup | None, payload: dict[str, Any]
-              ) -> dict[str, Any]:
+def _validate(
+    school: School, kind: str, group: FilterGroup | None, payload: dict[str, Any]
+) -> dict[str, Any]:
     if group is not None and group.school_id != school.pk:
         raise ValidationError({"group": ["That group is not at this school."]})
     if kind in {K.ALLOW, K.DENY, K.REMOVE}:
@@ -92,8 +101,10 @@ def _validate_schedule(school: School, payload: dict[str, Any]) -> None:
     when = payload.get("when", "always")
     if when not in {"always", "within", "outside"}:
         raise ValidationError({"when": ["Choose when the rule applies."]})
-    if when != "always" and not Schedule.objects.filter(school=school,
-                                                        name=payload.get("schedule")).exists():
+    if (
+        when != "always"
+        and not Schedule.objects.filter(school=school, name=payload.get("schedule")).exists()
+    ):
         raise ValidationError({"schedule": ["Choose one of the school's schedules."]})
 
 
@@ -113,9 +124,17 @@ def describe(kind: str, group: FilterGroup | None, payload: dict[str, Any]) -> s
 
 
 @transaction.atomic
-def propose(actor: Any, school: School, *, kind: str, reason: str, risk_assessment: str,
-            group: FilterGroup | None = None, payload: dict[str, Any] | None = None,
-            unblock_request: Any = None) -> Change:
+def propose(
+    actor: Any,
+    school: School,
+    *,
+    kind: str,
+    reason: str,
+    risk_assessment: str,
+    group: FilterGroup | None = None,
+    payload: dict[str, Any] | None = None,
+    unblock_request: Any = None,
+) -> Change:
     require(actor, school, Capability.FILTERING_CHANGE)
     errors = {}
     if not reason.strip():
@@ -126,34 +145,62 @@ def propose(actor: Any, school: School, *, kind: str, reason: str, risk_assessme
         raise ValidationError(errors)
     payload = _validate(school, kind, group, payload or {})
     change = Change.objects.create(
-        school=school, kind=kind, group=group, payload=payload, reason=reason,
-        risk_assessment=risk_assessment, proposed_by=actor,
-        summary=describe(kind, group, payload)[:300], unblock_request=unblock_request,
+        school=school,
+        kind=kind,
+        group=group,
+        payload=payload,
+        reason=reason,
+        risk_assessment=risk_assessment,
+        proposed_by=actor,
+        summary=describe(kind, group, payload)[:300],
+        unblock_request=unblock_request,
     )
-    audit.record("filtering.change_proposed", actor=actor, school=school, subject=change,
-                 data={"kind": kind, "summary": change.summary})
+    audit.record(
+        "filtering.change_proposed",
+        actor=actor,
+        school=school,
+        subject=change,
+        data={"kind": kind, "summary": change.summary},
+    )
     return change
 
 
 @transaction.atomic
-def emergency_block(actor: Any, school: School, *, entries: list[str] | str, reason: str,
-                    group: FilterGroup | None = None) -> Change:
+def emergency_block(
+    actor: Any,
+    school: School,
+    *,
+    entries: list[str] | str,
+    reason: str,
+    group: FilterGroup | None = None,
+) -> Change:
     """Add to the deny-list and publish at once; flagged until approved after the event."""
     require(actor, school, Capability.FILTERING_EMERGENCY)
     if not reason.strip():
         raise ValidationError({"reason": ["Say why the block cannot wait."]})
     payload = _validate(school, K.DENY, group, {"entries": entries})
     change = Change.objects.create(
-        school=school, kind=K.DENY, group=group, payload=payload, reason=reason,
+        school=school,
+        kind=K.DENY,
+        group=group,
+        payload=payload,
+        reason=reason,
         risk_assessment="Emergency block: to be risk-assessed when approved.",
-        proposed_by=actor, emergency=True, status=Change.Status.EMERGENCY,
+        proposed_by=actor,
+        emergency=True,
+        status=Change.Status.EMERGENCY,
         summary=("Emergency block: " + describe(K.DENY, group, payload))[:300],
     )
     _apply(change)
     change.version = _publish(school, actor)
     change.save(update_fields=["version"])
-    audit.record("filtering.emergency_block", actor=actor, school=school, subject=change,
-                 data={"entries": payload["entries"], "version": change.version.number})
+    audit.record(
+        "filtering.emergency_block",
+        actor=actor,
+        school=school,
+        subject=change,
+        data={"entries": payload["entries"], "version": change.version.number},
+    )
     return change
 
 
@@ -177,9 +224,13 @@ def approve(actor: Any, change: Change, comment: str = "") -> Change:
         raise ValidationError("This change has already been decided.")
     change.decided_by, change.decided_at, change.decision_comment = actor, timezone.now(), comment
     change.save()
-    audit.record("filtering.change_approved", actor=actor, school=change.school, subject=change,
-                 data={"version": change.version.number if change.version else None,
-                       "comment": comment})
+    audit.record(
+        "filtering.change_approved",
+        actor=actor,
+        school=change.school,
+        subject=change,
+        data={"version": change.version.number if change.version else None, "comment": comment},
+    )
     _close_unblock_request(change, allowed=True)
     return change
 
@@ -195,8 +246,13 @@ def reject(actor: Any, change: Change, comment: str) -> Change:
     change.status = Change.Status.REJECTED
     change.decided_by, change.decided_at, change.decision_comment = actor, timezone.now(), comment
     change.save()
-    audit.record("filtering.change_rejected", actor=actor, school=change.school, subject=change,
-                 data={"comment": comment})
+    audit.record(
+        "filtering.change_rejected",
+        actor=actor,
+        school=change.school,
+        subject=change,
+        data={"comment": comment},
+    )
     _close_unblock_request(change, allowed=False)
     return change
 
@@ -213,22 +269,32 @@ def _apply(change: Change) -> None:
     """Make the change to the policy rows (before publishing them)."""
     payload, group = change.payload, change.group
     if change.kind in {K.ALLOW, K.DENY}:
-        existing = set(ListEntry.objects.filter(school=change.school, group=group,
-                                                kind=change.kind).values_list("entry", flat=True))
-        ListEntry.objects.bulk_create([
-            ListEntry(school=change.school, group=group, kind=change.kind, entry=entry,
-                      change=change)
-            for entry in payload["entries"] if entry not in existing
-        ])
+        existing = set(
+            ListEntry.objects.filter(
+                school=change.school, group=group, kind=change.kind
+            ).values_list("entry", flat=True)
+        )
+        ListEntry.objects.bulk_create(
+            [
+                ListEntry(
+                    school=change.school, group=group, kind=change.kind, entry=entry, change=change
+                )
+                for entry in payload["entries"]
+                if entry not in existing
+            ]
+        )
     elif change.kind == K.REMOVE:
-        ListEntry.objects.filter(school=change.school, group=group, kind=payload["list"],
-                                 entry__in=payload["entries"]).delete()
+        ListEntry.objects.filter(
+            school=change.school, group=group, kind=payload["list"], entry__in=payload["entries"]
+        ).delete()
     elif change.kind == K.BLOCK_CATEGORY:
         assert group is not None
-        schedule = Schedule.objects.filter(school=change.school,
-                                           name=payload.get("schedule")).first()
+        schedule = Schedule.objects.filter(
+            school=change.school, name=payload.get("schedule")
+        ).first()
         GroupCategory.objects.update_or_create(
-            group=group, category=payload["category"],
+            group=group,
+            category=payload["category"],
             defaults={"when": payload.get("when", "always"), "schedule": schedule},
         )
     elif change.kind == K.UNBLOCK_CATEGORY:
@@ -244,10 +310,13 @@ def _publish(school: School, actor: Any) -> PolicyVersion:
     try:
         return snapshot.publish(school, actor)
     except PolicyError as error:
-        raise ValidationError(f"The filter refused the new policy, so nothing changed: {error}") \
-            from None
+        raise ValidationError(
+            f"The filter refused the new policy, so nothing changed: {error}"
+        ) from None
 
 
 def can_decide(actor: Any, change: Change) -> bool:
-    return (has_capability(actor, change.school, Capability.FILTERING_APPROVE)
-            and change.proposed_by_id != actor.pk)
+    return (
+        has_capability(actor, change.school, Capability.FILTERING_APPROVE)
+        and change.proposed_by_id != actor.pk
+    )

@@ -40,10 +40,16 @@ def illegal_layer_files() -> list[Path]:
 
 
 def _illegal() -> dict[str, Any]:
-    sources = [{"type": kind, "path": str(Path(settings.ILLEGAL_LAYER_DIR) / name)}
-               for name, kind in ILLEGAL_FILES
-               if (Path(settings.ILLEGAL_LAYER_DIR) / name).is_file()]
-    return {"sources": sources, "domains": [check_entry("illegal")]}
+    sources = [
+        {"type": kind, "path": str(Path(settings.ILLEGAL_LAYER_DIR) / name)}
+        for name, kind in ILLEGAL_FILES
+        if (Path(settings.ILLEGAL_LAYER_DIR) / name).is_file()
+    ]
+    return {
+        "sources": sources,
+        "domains": [check_entry("illegal")],
+        "redirect": settings.BLOCK_PAGE_URL,
+    }
 
 
 def _entries(school: School, group: FilterGroup | None, kind: str) -> list[str]:
@@ -66,8 +72,12 @@ def _group(group: FilterGroup, schedules: dict[Any, str]) -> dict[str, Any]:
         "deny": _entries(group.school, group, "deny"),
         "categories": categories,
         "block_ip_urls": group.block_ip_urls,
-        "safe_search": {"google": group.safe_search, "bing": group.safe_search,
-                        "duckduckgo": group.safe_search, "youtube": group.youtube},
+        "safe_search": {
+            "google": group.safe_search,
+            "bing": group.safe_search,
+            "duckduckgo": group.safe_search,
+            "youtube": group.youtube,
+        },
         "default": "block" if group.no_access else group.default_action,
     }
     if group.no_access:
@@ -88,13 +98,13 @@ def build(school: School) -> dict[str, Any]:
         "redirect": settings.BLOCK_PAGE_URL,
         "illegal": _illegal(),
         "categories": {
-            category: {"sources": sources.get(category, []),
-                       "domains": [check_entry(category)]}
+            category: {"sources": sources.get(category, []), "domains": [check_entry(category)]}
             for category in FilterCategory.values
         },
         "schedules": {
-            s.name: [{"days": s.days.split(","), "start": f"{s.start:%H:%M}",
-                      "end": f"{s.end:%H:%M}"}]
+            s.name: [
+                {"days": s.days.split(","), "start": f"{s.start:%H:%M}", "end": f"{s.end:%H:%M}"}
+            ]
             for s in Schedule.objects.filter(school=school)
         },
         "allow": _entries(school, None, "allow"),
@@ -119,5 +129,11 @@ def publish(school: School, actor: Any) -> PolicyVersion:
         "allow": len(data["allow"]) + sum(len(g["allow"]) for g in data["groups"]),
         "deny": len(data["deny"]) + sum(len(g["deny"]) for g in data["groups"]),
     }
-    return PolicyVersion.objects.create(school=school, number=number, published_by=actor,
-                                        path=str(path), sha256=digest, summary=summary)
+    return PolicyVersion.objects.create(
+        school=school,
+        number=number,
+        published_by=actor,
+        path=str(path),
+        sha256=digest,
+        summary=summary,
+    )

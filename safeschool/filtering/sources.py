@@ -20,14 +20,19 @@ from django.utils import timezone
 from safeschool.engine.lists import parse_adblock, parse_domains, parse_hosts, parse_urls
 from safeschool.schools.models import School
 
-PARSERS = {"domains": parse_domains, "urls": parse_urls, "hosts": parse_hosts,
-           "adblock": parse_adblock}
+PARSERS = {
+    "domains": parse_domains,
+    "urls": parse_urls,
+    "hosts": parse_hosts,
+    "adblock": parse_adblock,
+}
 MAX_BYTES = 200 * 1024 * 1024
+HOSTS_SINKS = frozenset({"0.0.0.0", "127.0.0.1", "::", "::1"})  # noqa: S104 - not a bind address
 TIMEOUT = 60
 
 
 def source_file(source: Any) -> Path:
-    return Path(settings.DATA_DIR) / "lists" / source.school.slug / f"{source.pk}.txt"
+    return Path(settings.DATA_DIR) / "lists" / str(source.school.slug) / f"{source.pk}.txt"
 
 
 def category_sources(school: School) -> dict[str, list[dict[str, str]]]:
@@ -52,9 +57,7 @@ def detect_format(text: str) -> str:
         return "domains"
     if sum(ln.startswith(("||", "@@||")) for ln in sample) > len(sample) / 2:
         return "adblock"
-    if sum(ln.split()[0] in {"0.0.0.0", "127.0.0.1", "::", "::1"} for ln in sample) > len(
-        sample
-    ) / 2:
+    if sum(ln.split()[0] in HOSTS_SINKS for ln in sample) > len(sample) / 2:
         return "hosts"
     if sum("/" in ln for ln in sample) > len(sample) / 2:
         return "urls"
@@ -83,8 +86,10 @@ def store(source: Any, content: bytes) -> tuple[int, int]:
 
 
 def download(url: str) -> bytes:
-    request = urllib.request.Request(url, headers={"User-Agent": "SafeSchool list fetcher"})
-    with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310 - admin URL
+    if not url.startswith(("https://", "http://")):
+        raise ValueError("only http and https addresses can be fetched")
+    request = urllib.request.Request(url, headers={"User-Agent": "SafeSchool list fetcher"})  # noqa: S310 - checked above
+    with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
         content: bytes = response.read(MAX_BYTES + 1)
     if len(content) > MAX_BYTES:
         raise ValueError("the list is larger than 200 MB")
@@ -103,14 +108,22 @@ def refresh(source: Any, content: bytes | None = None) -> bool:
     except (OSError, ValueError, urllib.error.URLError) as error:
         source.last_error = str(getattr(error, "reason", error))[:1000]
         source.save()
-        audit.record("filtering.source_failed", school=source.school, subject=source,
-                     data={"error": source.last_error})
+        audit.record(
+            "filtering.source_failed",
+            school=source.school,
+            subject=source,
+            data={"error": source.last_error},
+        )
         _tell_technicians(source)
         return False
     source.last_ok_at, source.last_error = source.last_attempt_at, ""
     source.save()
-    audit.record("filtering.source_updated", school=source.school, subject=source,
-                 data={"entries": source.entry_count, "malformed": source.malformed_count})
+    audit.record(
+        "filtering.source_updated",
+        school=source.school,
+        subject=source,
+        data={"entries": source.entry_count, "malformed": source.malformed_count},
+    )
     return True
 
 
@@ -120,7 +133,7 @@ def due(source: Any) -> bool:
     if source.last_attempt_at is None:
         return True
     age = timezone.now() - source.last_attempt_at
-    return age.total_seconds() >= source.refresh_hours * 3600
+    return bool(age.total_seconds() >= source.refresh_hours * 3600)
 
 
 def _tell_technicians(source: Any) -> None:
@@ -128,11 +141,15 @@ def _tell_technicians(source: Any) -> None:
     from safeschool.accounts.roles import Role
     from safeschool.notifications.services import notify
 
-    technicians = User.objects.filter(memberships__school=source.school,
-                                      memberships__role=Role.TECHNICIAN).distinct()
-    notify(technicians, source.school,
-           message=f"Blocklist {source.name} could not be updated: {source.last_error}",
-           url=reverse("filtering:sources", args=[source.school.slug]),
-           subject=f"SafeSchool: blocklist {source.name} could not be updated",
-           body=f"The blocklist {source.name} could not be updated ({source.last_error}). "
-                "Its last good copy is still in force.")
+    technicians = User.objects.filter(
+        memberships__school=source.school, memberships__role=Role.TECHNICIAN
+    ).distinct()
+    notify(
+        technicians,
+        source.school,
+        message=f"Blocklist {source.name} could not be updated: {source.last_error}",
+        url=reverse("filtering:sources", args=[source.school.slug]),
+        subject=f"SafeSchool: blocklist {source.name} could not be updated",
+        body=f"The blocklist {source.name} could not be updated ({source.last_error}). "
+        "Its last good copy is still in force.",
+    )

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.forms import Form
+from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -32,7 +32,7 @@ from safeschool.filtering.models import (
 )
 
 
-def _add_errors(form: Form, error: ValidationError) -> None:
+def _add_errors(form: BaseForm, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
         for name, errors in error.message_dict.items():
             form.add_error(name if name in form.fields else None, errors)
@@ -45,17 +45,24 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
     school = get_school_for(request.user, slug)
     require(request.user, school, Capability.FILTERING_READ)
     groups = FilterGroup.objects.filter(school=school).prefetch_related(
-        "categories__schedule", "entries")
-    return render_school(request, school, "filtering/overview.html", {
-        "groups": groups,
-        "school_allow": ListEntry.objects.filter(school=school, group=None, kind="allow"),
-        "school_deny": ListEntry.objects.filter(school=school, group=None, kind="deny"),
-        "version": PolicyVersion.objects.filter(school=school).first(),
-        "waiting": Change.objects.filter(school=school, status__in=[
-            Change.Status.PROPOSED, Change.Status.EMERGENCY]),
-        "illegal": illegal_layer_status(),
-        "schedules": Schedule.objects.filter(school=school),
-    })
+        "categories__schedule", "entries"
+    )
+    return render_school(
+        request,
+        school,
+        "filtering/overview.html",
+        {
+            "groups": groups,
+            "school_allow": ListEntry.objects.filter(school=school, group=None, kind="allow"),
+            "school_deny": ListEntry.objects.filter(school=school, group=None, kind="deny"),
+            "version": PolicyVersion.objects.filter(school=school).first(),
+            "waiting": Change.objects.filter(
+                school=school, status__in=[Change.Status.PROPOSED, Change.Status.EMERGENCY]
+            ),
+            "illegal": illegal_layer_status(),
+            "schedules": Schedule.objects.filter(school=school),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -66,8 +73,11 @@ def propose(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             change = services.propose(
-                request.user, school, kind=form.cleaned_data["kind"],
-                group=form.cleaned_data["group"], payload=form.payload(),
+                request.user,
+                school,
+                kind=form.cleaned_data["kind"],
+                group=form.cleaned_data["group"],
+                payload=form.payload(),
                 reason=form.cleaned_data["reason"],
                 risk_assessment=form.cleaned_data["risk_assessment"],
             )
@@ -86,12 +96,19 @@ def group_settings(request: HttpRequest, slug: str, group_id: str) -> HttpRespon
     group = get_object_or_404(FilterGroup, school=school, pk=group_id)
     form = GroupSettingsForm(request.POST or None, instance=FilterGroup.objects.get(pk=group.pk))
     if request.method == "POST" and form.is_valid():
-        changed = {name: form.cleaned_data[name] for name in form.changed_data
-                   if name in services.GROUP_FIELDS}
+        changed = {
+            name: form.cleaned_data[name]
+            for name in form.changed_data
+            if name in services.GROUP_FIELDS
+        }
         try:
             change = services.propose(
-                request.user, school, kind=Change.Kind.GROUP_SETTINGS, group=group,
-                payload=changed, reason=form.cleaned_data["reason"],
+                request.user,
+                school,
+                kind=Change.Kind.GROUP_SETTINGS,
+                group=group,
+                payload=changed,
+                reason=form.cleaned_data["reason"],
                 risk_assessment=form.cleaned_data["risk_assessment"],
             )
         except ValidationError as error:
@@ -99,8 +116,9 @@ def group_settings(request: HttpRequest, slug: str, group_id: str) -> HttpRespon
         else:
             messages.success(request, "Proposed. It takes effect once someone else approves it.")
             return redirect("filtering:change", slug=school.slug, change_id=change.pk)
-    return render_school(request, school, "filtering/group_settings.html",
-                         {"form": form, "group": group})
+    return render_school(
+        request, school, "filtering/group_settings.html", {"form": form, "group": group}
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -111,8 +129,11 @@ def emergency(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             change = services.emergency_block(
-                request.user, school, entries=form.cleaned_data["entries"],
-                group=form.cleaned_data["group"], reason=form.cleaned_data["reason"],
+                request.user,
+                school,
+                entries=form.cleaned_data["entries"],
+                group=form.cleaned_data["group"],
+                reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:
             _add_errors(form, error)
@@ -127,7 +148,8 @@ def changes(request: HttpRequest, slug: str) -> HttpResponse:
     school = get_school_for(request.user, slug)
     require(request.user, school, Capability.FILTERING_READ)
     found = Change.objects.filter(school=school).select_related(
-        "proposed_by", "decided_by", "version", "group")
+        "proposed_by", "decided_by", "version", "group"
+    )
     return render_school(request, school, "filtering/changes.html", {"changes": found[:500]})
 
 
@@ -136,10 +158,16 @@ def change_detail(request: HttpRequest, slug: str, change_id: str) -> HttpRespon
     school = get_school_for(request.user, slug)
     require(request.user, school, Capability.FILTERING_READ)
     change = get_object_or_404(Change, school=school, pk=change_id)
-    return render_school(request, school, "filtering/change.html", {
-        "change": change, "form": DecisionForm(),
-        "can_decide": services.can_decide(request.user, change),
-    })
+    return render_school(
+        request,
+        school,
+        "filtering/change.html",
+        {
+            "change": change,
+            "form": DecisionForm(),
+            "can_decide": services.can_decide(request.user, change),
+        },
+    )
 
 
 @require_POST
@@ -161,8 +189,13 @@ def decide(request: HttpRequest, slug: str, change_id: str, decision: str) -> Ht
             messages.success(request, "Rejected.")
     except ValidationError as error:
         _add_errors(form, error)
-        return render_school(request, school, "filtering/change.html", {
-            "change": change, "form": form, "can_decide": True}, status=400)
+        return render_school(
+            request,
+            school,
+            "filtering/change.html",
+            {"change": change, "form": form, "can_decide": True},
+            status=400,
+        )
     return redirect("filtering:change", slug=school.slug, change_id=change.pk)
 
 
@@ -175,21 +208,33 @@ def source_list(request: HttpRequest, slug: str) -> HttpResponse:
         require(request.user, school, Capability.FILTERING_CHANGE)
         if form.is_valid():
             return _add_source(request, school, form)
-    return render_school(request, school, "filtering/sources.html", {
-        "form": form, "sources": BlocklistSource.objects.filter(school=school)})
+    return render_school(
+        request,
+        school,
+        "filtering/sources.html",
+        {"form": form, "sources": BlocklistSource.objects.filter(school=school)},
+    )
 
 
 def _add_source(request: HttpRequest, school: Any, form: SourceForm) -> HttpResponse:
     source = form.save(commit=False)
     source.school, source.added_by = school, request.user
     source.save()
-    audit.record("filtering.source_added", actor=request.user, school=school, subject=source,
-                 data={"url": source.url, "category": source.category})
+    audit.record(
+        "filtering.source_added",
+        actor=request.user,
+        school=school,
+        subject=source,
+        data={"url": source.url, "category": source.category},
+    )
     upload = form.cleaned_data.get("upload")
     ok = sources.refresh(source, upload.read() if upload else None)
     if ok:
-        messages.success(request, f"{source.name}: {source.entry_count} entries. It is used "
-                                  "from the next published version of the policy.")
+        messages.success(
+            request,
+            f"{source.name}: {source.entry_count} entries. It is used "
+            "from the next published version of the policy.",
+        )
     else:
         messages.error(request, f"{source.name} could not be read: {source.last_error}")
     return redirect("filtering:sources", slug=school.slug)

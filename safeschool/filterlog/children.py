@@ -37,9 +37,14 @@ STARTER_POLICY: dict[str, Any] = {
 
 
 def policy_path() -> Path:
-    """The policy the daemons load: SAFESCHOOL_POLICY, else a starter one in DATA_DIR."""
+    """The policy the daemons load: SAFESCHOOL_POLICY; else the policy published for
+    SAFESCHOOL_FILTER_SCHOOL; else a starter one in DATA_DIR."""
     if settings.FILTER_POLICY:
         return Path(settings.FILTER_POLICY)
+    if settings.FILTER_SCHOOL:
+        published = Path(settings.DATA_DIR) / "policies" / f"{settings.FILTER_SCHOOL}.json"
+        if published.exists():
+            return published
     path = Path(settings.DATA_DIR) / "policy.json"
     if not path.exists():
         write_snapshot(STARTER_POLICY, path)
@@ -69,7 +74,10 @@ def start(dns: bool, ingest: bool, listen: str, upstream: str) -> list[subproces
             args.append("--no-log-allowed")
         children.append(_start(args))
     if ingest:
-        children.append(_start(["ingest", "--spool", str(settings.SPOOL_DIR)]))
+        args = ["ingest", "--spool", str(settings.SPOOL_DIR)]
+        if settings.FILTER_SCHOOL:
+            args += ["--school", settings.FILTER_SCHOOL]
+        children.append(_start(args))
     signal.signal(signal.SIGTERM, _interrupt)
     return children
 

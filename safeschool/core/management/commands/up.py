@@ -42,6 +42,8 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         if options["demo"]:
             self._demo()
+            # The demo's filters serve Oakfield, whose published policy they load.
+            settings.FILTER_SCHOOL = settings.FILTER_SCHOOL or "oakfield"
         elif not User.objects.exists():
             self._first_administrator()
         from safeschool.filterlog import children
