@@ -103,6 +103,21 @@ def _filter_group(oak: School) -> dict[str, Any]:
     return {"slug": "oakfield", "group_id": FilterGroup.objects.filter(school=oak)[0].pk}
 
 
+def _unblock(oak: School) -> dict[str, Any]:
+    from safeschool.filterlog.models import UnblockRequest
+
+    found = UnblockRequest.objects.create(school=oak, url="http://games.example/", group="ks2")
+    return {"slug": "oakfield", "request_id": found.pk}
+
+
+def _unblock_decide(oak: School) -> dict[str, Any]:
+    return {**_unblock(oak), "decision": "keep"}
+
+
+def _unblock_status(oak: School) -> dict[str, Any]:
+    return {"request_id": _unblock(oak)["request_id"]}
+
+
 def _appointment(oak: School) -> dict[str, Any]:
     return {"slug": "oakfield", "appointment_id": KeyPerson.objects.filter(school=oak)[0].pk}
 
@@ -162,6 +177,14 @@ MATRIX: dict[str, tuple[Callable[[School], dict[str, Any]], dict[str, int]]] = {
     "filtering:group_settings": (_filter_group, statuses(["technician"])),
     "filtering:emergency": (SLUG, statuses(["dsl", "deputy", "technician"])),
     "filtering:decide": (_decide, POST_ONLY),
+    # The unblock queue: the technician and the safeguarding team.
+    "filterlog:unblock_queue": (SLUG, statuses(["dsl", "deputy", "technician"])),
+    "filterlog:unblock_request": (_unblock, statuses(["dsl", "deputy", "technician"])),
+    "filterlog:unblock_decide": (_unblock_decide, POST_ONLY),
+    # Its outcome, for whoever asked (signed in or not), behind an unguessable UUID.
+    "filterlog:request_status": (_unblock_status, {**EVERYONE, ANON: 200}),
+    "filterlog:logs": (SLUG, statuses(FILTER_READERS)),
+    "filterlog:logs_csv": (SLUG, statuses(FILTER_READERS)),
     "api:openapi": (NONE, {**EVERYONE, ANON: 200}),
     "api:pupils": (NONE, TOKEN_ONLY),
     "api:concerns": (NONE, {**{p: 405 for p in PERSONAS}, ANON: 405}),
