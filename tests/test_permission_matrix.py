@@ -3,6 +3,7 @@ without a row here fails `test_every_url_is_in_the_matrix`."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -122,6 +123,21 @@ def _appointment(oak: School) -> dict[str, Any]:
     return {"slug": "oakfield", "appointment_id": KeyPerson.objects.filter(school=oak)[0].pk}
 
 
+def _review(oak: School) -> dict[str, Any]:
+    from safeschool.filtering.models import AnnualReview
+
+    review = AnnualReview.objects.create(
+        school=oak,
+        review_date=datetime.date(2025, 9, 1),
+        next_review_due=datetime.date(2026, 9, 1),
+        what_was_checked="Checks",
+        results="Fine",
+        actions="None",
+        created_by=User.objects.get(username="dsl"),
+    )
+    return {"slug": "oakfield", "review_id": review.pk}
+
+
 def _concern_api(oak: School) -> dict[str, Any]:
     return {"concern_id": _concern(oak)["concern_id"]}
 
@@ -133,6 +149,7 @@ CONCERN_READERS = ["dsl", "deputy", "head", "teacher"]  # the team, the head, th
 EVERYONE = {p: 200 for p in PERSONAS}
 POST_ONLY = {**{p: 405 for p in PERSONAS}, ANON: 302}
 FILTER_READERS = ["dsl", "deputy", "head", "technician"]
+REVIEW_READERS = [*FILTER_READERS, "governor", "chair"]
 TOKEN_ONLY = {**{p: 401 for p in PERSONAS}, ANON: 401}
 
 MATRIX: dict[str, tuple[Callable[[School], dict[str, Any]], dict[str, int]]] = {
@@ -177,6 +194,13 @@ MATRIX: dict[str, tuple[Callable[[School], dict[str, Any]], dict[str, int]]] = {
     "filtering:group_settings": (_filter_group, statuses(["technician"])),
     "filtering:emergency": (SLUG, statuses(["dsl", "deputy", "technician"])),
     "filtering:decide": (_decide, POST_ONLY),
+    # Filtering checks: readers see them; technician, safeguarding team and head run them.
+    "filtering:checks": (SLUG, statuses(FILTER_READERS)),
+    "filtering:run_checks": (SLUG, POST_ONLY),
+    # The annual review: read by filtering readers and governors; recorded by the DSL or head.
+    "filtering:reviews": (SLUG, statuses(REVIEW_READERS)),
+    "filtering:review_new": (SLUG, statuses(["dsl", "head"])),
+    "filtering:review": (_review, statuses(REVIEW_READERS)),
     # The unblock queue: the technician and the safeguarding team.
     "filterlog:unblock_queue": (SLUG, statuses(["dsl", "deputy", "technician"])),
     "filterlog:unblock_request": (_unblock, statuses(["dsl", "deputy", "technician"])),

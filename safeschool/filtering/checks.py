@@ -326,7 +326,7 @@ def _save(
         school=school,
         subject=run,
         data={
-            "passed": run.passed,
+            "outcome": "passed" if run.passed else "failed",
             "checks": len(results),
             "failed": failed,
             "via": via,
