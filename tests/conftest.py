@@ -39,9 +39,11 @@ def django_db_setup(
 
 
 @pytest.fixture(autouse=True)
-def _own_data_dir(tmp_path: Path, session_data_dir: Path) -> Iterator[None]:
+def _own_data_dir(
+    tmp_path_factory: pytest.TempPathFactory, session_data_dir: Path
+) -> Iterator[None]:
     """Each test writes snapshots and files into its own copy of the data directory."""
-    data = tmp_path / "data"
+    data = tmp_path_factory.mktemp("test-data") / "data"
     shutil.copytree(session_data_dir, data)
     with override_settings(DATA_DIR=data, MEDIA_ROOT=data / "private"):
         yield

@@ -23,7 +23,6 @@ from safeschool.filtering.snapshot import publish, snapshot_path
 from safeschool.schools.models import School, Trust
 from tests.daemons.conftest import RunningDns, start_dns, stop_process
 from tests.daemons.fakedns import FakeUpstream
-from tests.filtering_checks_urls import use_checks_urls  # noqa: F401 (an autouse fixture)
 
 
 @pytest.fixture

@@ -24,7 +24,6 @@ from safeschool.filtering.reviews import (
 )
 from safeschool.notifications.models import Notification
 from safeschool.schools.models import School
-from tests.filtering_checks_urls import use_checks_urls  # noqa: F401 (an autouse fixture)
 
 TODAY = timezone.localdate()
 

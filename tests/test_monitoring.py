@@ -311,3 +311,24 @@ def test_other_tools_feed_the_queue_through_the_api(oakfield: School) -> None:
     assert _post_alert(token_for("teacher"), good).status_code == 403
     other = Client(headers={"Authorization": f"Bearer {token_for('riverside-dsl')}"})
     assert str(alert.pk) not in other.get("/api/v1/alerts/").content.decode()
+
+
+def test_the_filtering_checks_own_test_entries_never_raise_alerts(oakfield: School) -> None:
+    check = event(
+        oakfield,
+        action="block",
+        rule="illegal",
+        category="illegal",
+        host="check-illegal.safeschool.invalid",
+        source="dns",
+    )
+    assert services.process_events([check]) == []
+    real = event(
+        oakfield,
+        action="block",
+        rule="illegal",
+        category="illegal",
+        host="check-illegal.safeschool.invalid.evil.example",
+        source="dns",
+    )
+    assert len(services.process_events([real])) == 1

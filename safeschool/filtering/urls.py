@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from safeschool.filtering import views
+from safeschool.filtering import urls_checks, views
 
 app_name = "filtering"
 base = "s/<slug:slug>/filtering/"
@@ -16,3 +16,6 @@ urlpatterns = [
     path(base + "changes/<uuid:change_id>/<slug:decision>/", views.decide, name="decide"),
     path(base + "sources/", views.source_list, name="sources"),
 ]
+
+# Filtering checks and the annual review (DfE standard 2).
+urlpatterns += urls_checks.urlpatterns

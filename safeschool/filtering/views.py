@@ -30,6 +30,7 @@ from safeschool.filtering.models import (
     PolicyVersion,
     Schedule,
 )
+from safeschool.filtering.reviews import review_reminder
 
 
 def _add_errors(form: BaseForm, error: ValidationError) -> None:
@@ -61,6 +62,7 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
             ),
             "illegal": illegal_layer_status(),
             "schedules": Schedule.objects.filter(school=school),
+            "review_due": review_reminder(school),
         },
     )
 

@@ -42,6 +42,13 @@ def _event_summary(event: Any) -> dict[str, Any]:
     }
 
 
+def is_check_request(host: str) -> bool:
+    """The filtering checks' own test entries: logged as evidence, never an alert."""
+    from safeschool.filtering.snapshot import CHECK_DOMAIN
+
+    return (host or "").rstrip(".").lower().endswith("." + CHECK_DOMAIN)
+
+
 class _Batch:
     """What one batch of events shares: each school's matcher and team, each user name's
     owner, looked up once rather than once an event."""
@@ -74,7 +81,7 @@ def process_events(events: Iterable[Any]) -> list[Alert]:
     batch = _Batch()
     touched: dict[Any, Alert] = {}
     for event in events:
-        if event.school_id is None:
+        if event.school_id is None or is_check_request(event.host):
             continue
         for finding in _findings(event, batch):
             alert = _raise_or_extend(event, finding, batch)
