@@ -371,3 +371,90 @@ class ReviewReminder(models.Model):
 
     def __str__(self) -> str:
         return f"Review reminder for {self.due_on or 'a first review'}"
+
+
+# Filtering breaches involving a pupil (seed 004); services in breaches.py.
+
+
+class ExternalBody(models.TextChoices):
+    """Where illegal material is reported (seed 004)."""
+
+    IWF = "iwf", "Internet Watch Foundation (IWF)"
+    POLICE = "police", "Police"
+    CEOP = "ceop", "CEOP"
+
+
+class Breach(models.Model):
+    """A pupil tried to reach blocked harmful content: what happened, whether the parents or
+    carers were informed (or why not), any report of illegal material, and the concern it
+    became. The child is never named in `__str__`, which the audit log copies."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    school = models.ForeignKey("schools.School", on_delete=models.PROTECT, related_name="+")
+    pupil = models.ForeignKey(
+        "people.Pupil", on_delete=models.PROTECT, related_name="filtering_breaches"
+    )
+    occurred_at = models.DateTimeField("when it happened", db_index=True)
+    url = models.TextField("address or site", help_text="The web address or host name.")
+    category = models.CharField("filter category", max_length=100, blank=True)
+    event = models.ForeignKey(
+        "filterlog.FilterEvent",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,  # filter logs are deleted after their retention period
+        related_name="+",
+    )
+    alert = models.ForeignKey(
+        "monitoring.Alert", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    what_happened = models.TextField()
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    parents_informed = models.BooleanField(
+        null=True, blank=True, help_text="Empty until the parents-informed step is recorded."
+    )
+    parents_informed_on = models.DateField(null=True, blank=True)
+    parents_informed_how = models.CharField(max_length=200, blank=True)
+    parents_not_informed_reason = models.TextField(blank=True)
+    parents_recorded_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    parents_recorded_at = models.DateTimeField(null=True, blank=True)
+    reported_to = models.CharField(max_length=8, choices=ExternalBody.choices, blank=True)
+    reported_on = models.DateField(null=True, blank=True)
+    report_reference = models.CharField("their reference", max_length=100, blank=True)
+    concern = models.ForeignKey(
+        "concerns.Concern",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="filtering_breaches",
+    )
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    closing_note = models.TextField(blank=True)
+    closed_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        indexes = [models.Index(fields=["school", "status", "-occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"Filtering breach, {timezone.localtime(self.occurred_at):%d %b %Y %H:%M}"
+
+    @property
+    def category_label(self) -> str:
+        """The UKSIC label when the category is one of ours; else as the filter logged it."""
+        if self.category in FilterCategory.values:
+            return str(FilterCategory(self.category).label)
+        return self.category.replace("_", " ").strip().capitalize() or "Not in a category"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
