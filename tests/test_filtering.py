@@ -317,3 +317,34 @@ def test_an_uploaded_list_in_hosts_format_is_detected(login_as: Login, oakfield:
         {"name": "Nothing", "format": "auto", "category": "gambling", "refresh_hours": 24},
     )
     assert "Give either a URL" in empty.content.decode()
+
+
+def test_a_new_schedule_can_be_used_by_an_approved_change(
+    login_as: Login, oakfield: School
+) -> None:
+    url = reverse("filtering:schedule_new", args=["oakfield"])
+    bad = login_as("technician").post(
+        url, {"name": "break", "days": ["mon"], "start": "11:00", "end": "10:45"}
+    )
+    assert "The end must be after the start" in bad.content.decode()
+    ok = login_as("technician").post(
+        url, {"name": "break", "days": ["mon", "tue"], "start": "10:30", "end": "10:45"}
+    )
+    assert ok.status_code == 302
+    assert AuditEvent.objects.filter(action="filtering.schedule_added").exists()
+    staff = FilterGroup.objects.get(school=oakfield, name="staff")
+    change = services.propose(
+        user("technician"),
+        oakfield,
+        kind="block_category",
+        group=staff,
+        payload={"category": "gaming", "when": "outside", "schedule": "break"},
+        reason="Games at break only",
+        risk_assessment="Staff only",
+    )
+    services.approve(user("head"), change)
+    game = "http://" + snapshot.check_entry("gaming") + "/"
+    monday = "2026-11-23T"
+    assert decide(oakfield, game, "10.20.0.5", monday + "10:35").action == "allow"
+    assert decide(oakfield, game, "10.20.0.5", monday + "14:00").action == "block"
+    assert login_as("teacher").get(url).status_code == 403

@@ -191,6 +191,7 @@ MATRIX: dict[str, tuple[Callable[[School], dict[str, Any]], dict[str, int]]] = {
     "filtering:change": (_change, statuses(FILTER_READERS)),
     "filtering:sources": (SLUG, statuses(FILTER_READERS)),
     "filtering:propose": (SLUG, statuses(["technician"])),
+    "filtering:schedule_new": (SLUG, statuses(["technician"])),
     "filtering:group_settings": (_filter_group, statuses(["technician"])),
     "filtering:emergency": (SLUG, statuses(["dsl", "deputy", "technician"])),
     "filtering:decide": (_decide, POST_ONLY),

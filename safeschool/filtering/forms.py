@@ -135,3 +135,31 @@ class SourceForm(forms.ModelForm):  # type: ignore[type-arg]
         if bool(data.get("url")) == bool(data.get("upload")):
             raise forms.ValidationError("Give either a URL to fetch or a file to upload.")
         return data
+
+
+DAYS = [
+    ("mon", "Monday"),
+    ("tue", "Tuesday"),
+    ("wed", "Wednesday"),
+    ("thu", "Thursday"),
+    ("fri", "Friday"),
+    ("sat", "Saturday"),
+    ("sun", "Sunday"),
+]
+
+
+class ScheduleForm(forms.Form):
+    name = forms.SlugField(max_length=40, help_text="A short name, such as lunch or break.")
+    days = forms.MultipleChoiceField(
+        choices=DAYS,
+        widget=forms.CheckboxSelectMultiple,
+        initial=["mon", "tue", "wed", "thu", "fri"],
+    )
+    start = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    end = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("start") and data.get("end") and data["start"] >= data["end"]:
+            raise forms.ValidationError("The end must be after the start.")
+        return data

@@ -320,3 +320,24 @@ def can_decide(actor: Any, change: Change) -> bool:
         has_capability(actor, change.school, Capability.FILTERING_APPROVE)
         and change.proposed_by_id != actor.pk
     )
+
+
+@transaction.atomic
+def add_schedule(
+    actor: Any, school: School, *, name: str, days: list[str], start: Any, end: Any
+) -> Schedule:
+    """A new named time rule. It changes nothing until an approved change uses it."""
+    require(actor, school, Capability.FILTERING_CHANGE)
+    if Schedule.objects.filter(school=school, name=name).exists():
+        raise ValidationError({"name": ["There is already a schedule with that name."]})
+    schedule = Schedule.objects.create(
+        school=school, name=name, days=",".join(days), start=start, end=end
+    )
+    audit.record(
+        "filtering.schedule_added",
+        actor=actor,
+        school=school,
+        subject=schedule,
+        data={"name": name, "days": days, "start": str(start), "end": str(end)},
+    )
+    return schedule

@@ -15,6 +15,7 @@ urlpatterns = [
     path(base + "changes/<uuid:change_id>/", views.change_detail, name="change"),
     path(base + "changes/<uuid:change_id>/<slug:decision>/", views.decide, name="decide"),
     path(base + "sources/", views.source_list, name="sources"),
+    path(base + "schedules/new/", views.schedule_new, name="schedule_new"),
 ]
 
 # Filtering checks and the annual review (DfE standard 2).

@@ -19,6 +19,7 @@ from safeschool.filtering.forms import (
     EmergencyForm,
     GroupSettingsForm,
     ProposalForm,
+    ScheduleForm,
     SourceForm,
 )
 from safeschool.filtering.illegal import illegal_layer_status
@@ -240,3 +241,19 @@ def _add_source(request: HttpRequest, school: Any, form: SourceForm) -> HttpResp
     else:
         messages.error(request, f"{source.name} could not be read: {source.last_error}")
     return redirect("filtering:sources", slug=school.slug)
+
+
+@require_http_methods(["GET", "POST"])
+def schedule_new(request: HttpRequest, slug: str) -> HttpResponse:
+    school = get_school_for(request.user, slug)
+    require(request.user, school, Capability.FILTERING_CHANGE)
+    form = ScheduleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_schedule(request.user, school, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Schedule added. Use it in a proposed category change.")
+            return redirect("filtering:overview", slug=school.slug)
+    return render_school(request, school, "filtering/schedule_new.html", {"form": form})
