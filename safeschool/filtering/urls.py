@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from safeschool.filtering import urls_checks, views
+from safeschool.filtering import urls_breaches, urls_checks, views
 
 app_name = "filtering"
 base = "s/<slug:slug>/filtering/"
@@ -20,3 +20,4 @@ urlpatterns = [
 
 # Filtering checks and the annual review (DfE standard 2).
 urlpatterns += urls_checks.urlpatterns
+urlpatterns += urls_breaches.urlpatterns
