@@ -138,6 +138,26 @@ def _review(oak: School) -> dict[str, Any]:
     return {"slug": "oakfield", "review_id": review.pk}
 
 
+def _breach(oak: School) -> dict[str, Any]:
+    from safeschool.filtering.breaches import NewBreach, record_breach
+
+    breach = record_breach(
+        User.objects.get(username="dsl"),
+        oak,
+        NewBreach(
+            what_happened="Tried to reach a blocked site.",
+            pupil=oak.pupils.first(),
+            occurred_at=datetime.datetime(2025, 9, 1, 10, 0, tzinfo=datetime.UTC),
+            url="adult.example",
+        ),
+    )
+    return {"slug": "oakfield", "breach_id": breach.pk}
+
+
+def _breach_step(oak: School) -> dict[str, Any]:
+    return {**_breach(oak), "step": "close"}
+
+
 def _concern_api(oak: School) -> dict[str, Any]:
     return {"concern_id": _concern(oak)["concern_id"]}
 
@@ -202,6 +222,11 @@ MATRIX: dict[str, tuple[Callable[[School], dict[str, Any]], dict[str, int]]] = {
     "filtering:reviews": (SLUG, statuses(REVIEW_READERS)),
     "filtering:review_new": (SLUG, statuses(["dsl", "head"])),
     "filtering:review": (_review, statuses(REVIEW_READERS)),
+    # Breaches involving a pupil: handled by the safeguarding team; the head may read them.
+    "filtering:breaches": (SLUG, statuses(["dsl", "deputy", "head"])),
+    "filtering:breach_new": (SLUG, statuses(["dsl", "deputy"])),
+    "filtering:breach": (_breach, statuses(["dsl", "deputy", "head"])),
+    "filtering:breach_step": (_breach_step, POST_ONLY),
     # The unblock queue: the technician and the safeguarding team.
     "filterlog:unblock_queue": (SLUG, statuses(["dsl", "deputy", "technician"])),
     "filterlog:unblock_request": (_unblock, statuses(["dsl", "deputy", "technician"])),
