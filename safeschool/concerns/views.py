@@ -19,6 +19,7 @@ from safeschool.audit import services as audit
 from safeschool.concerns import access, services
 from safeschool.concerns import forms as f
 from safeschool.concerns.models import Action, Attachment, Category, Concern, PupilRole
+from safeschool.core.forms import add_service_errors
 from safeschool.core.rendering import render_school
 from safeschool.people.access import search_pupils
 from safeschool.people.models import Pupil
@@ -102,7 +103,7 @@ def new_concern(request: HttpRequest, slug: str) -> HttpResponse:
                 ),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             return redirect("concerns:recorded", slug=school.slug, concern_id=concern.pk)
     return render_school(
@@ -115,14 +116,6 @@ def new_concern(request: HttpRequest, slug: str) -> HttpResponse:
             "roles": PupilRole.choices,
         },
     )
-
-
-def _add_errors(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @require_GET
@@ -239,7 +232,7 @@ def concern_step(request: HttpRequest, slug: str, concern_id: str, step: str) ->
         try:
             STEPS[step][1](request.user, concern, form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, STEPS[step][2])
             return redirect("concerns:detail", slug=school.slug, concern_id=concern.pk)

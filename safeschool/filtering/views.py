@@ -4,7 +4,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from safeschool.accounts.permissions import get_school_for, require
 from safeschool.accounts.roles import Capability
 from safeschool.audit import services as audit
+from safeschool.core.forms import add_service_errors
 from safeschool.core.rendering import render_school
 from safeschool.filtering import services, sources
 from safeschool.filtering.forms import (
@@ -32,14 +32,6 @@ from safeschool.filtering.models import (
     Schedule,
 )
 from safeschool.filtering.reviews import review_reminder
-
-
-def _add_errors(form: BaseForm, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @require_GET
@@ -85,7 +77,7 @@ def propose(request: HttpRequest, slug: str) -> HttpResponse:
                 risk_assessment=form.cleaned_data["risk_assessment"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Proposed. It takes effect once someone else approves it.")
             return redirect("filtering:change", slug=school.slug, change_id=change.pk)
@@ -115,7 +107,7 @@ def group_settings(request: HttpRequest, slug: str, group_id: str) -> HttpRespon
                 risk_assessment=form.cleaned_data["risk_assessment"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Proposed. It takes effect once someone else approves it.")
             return redirect("filtering:change", slug=school.slug, change_id=change.pk)
@@ -139,7 +131,7 @@ def emergency(request: HttpRequest, slug: str) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Blocked now. The block is flagged until it is approved.")
             return redirect("filtering:change", slug=school.slug, change_id=change.pk)
@@ -191,7 +183,7 @@ def decide(request: HttpRequest, slug: str, change_id: str, decision: str) -> Ht
             services.reject(request.user, change, comment)
             messages.success(request, "Rejected.")
     except ValidationError as error:
-        _add_errors(form, error)
+        add_service_errors(form, error)
         return render_school(
             request,
             school,
@@ -252,7 +244,7 @@ def schedule_new(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             services.add_schedule(request.user, school, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Schedule added. Use it in a proposed category change.")
             return redirect("filtering:overview", slug=school.slug)

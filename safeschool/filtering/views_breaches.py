@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from safeschool.accounts.permissions import get_school_for
 from safeschool.audit import services as audit
+from safeschool.core.forms import add_service_errors
 from safeschool.core.rendering import render_school
 from safeschool.filtering import breaches
 from safeschool.filtering.forms_breaches import (
@@ -92,7 +93,7 @@ def breach_new(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             breach = _record(request, school, form.cleaned_data, event)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "The breach is recorded and the safeguarding team told.")
             return redirect("filtering:breach", slug=school.slug, breach_id=breach.pk)
@@ -117,14 +118,6 @@ def _record(
             alert=breaches.alert_for_event(school, event) if event else None,
         ),
     )
-
-
-def _add_errors(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _forms(breach: Breach) -> dict[str, forms.Form]:
@@ -182,7 +175,7 @@ def breach_step(request: HttpRequest, slug: str, breach_id: str, step: str) -> H
         try:
             action(request.user, breach, form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, done)
             return redirect("filtering:breach", slug=school.slug, breach_id=breach.pk)

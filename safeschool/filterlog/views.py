@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from safeschool.accounts.permissions import get_school_for, has_capability
 from safeschool.accounts.roles import Capability
+from safeschool.core.forms import add_service_errors
 from safeschool.core.rendering import render_school
 from safeschool.filterlog import access, search, services, unblock
 from safeschool.filterlog.forms import AllowForm, KeepForm, LogSearchForm, UnblockForm
@@ -137,7 +138,7 @@ def unblock_decide(request: HttpRequest, slug: str, request_id: str, decision: s
         try:
             return _apply(request, school, found, decision, form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
     name = "allow_form" if decision == "allow" else "keep_form"
     return _detail(request, school, found, {name: form, "failed": decision}, status=400)
 
@@ -152,14 +153,6 @@ def _apply(
     unblock.keep_blocked(request.user, school, found, **data)
     messages.success(request, "Kept blocked. The person who asked has been told.")
     return redirect("filterlog:unblock_queue", slug=school.slug)
-
-
-def _add_errors(form: Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @require_GET
