@@ -351,3 +351,11 @@ def test_chronology_is_in_time_order_filterable_and_audited(
     assert set(
         AuditEvent.objects.filter(subject_id=str(pupil.pk)).values_list("action", flat=True)
     ) >= {"chronology.viewed", "chronology.printed"}
+
+
+def test_dashboard_lists_urgent_concerns_first(login_as: Login, oakfield: School) -> None:
+    body = login_as("dsl").get(reverse("concerns:dashboard", args=["oakfield"])).content.decode()
+    untriaged = body.split("Open cases by owner")[0]
+    urgent = Concern.objects.get(school=oakfield, urgent=True, status=Status.NEW)
+    older = Concern.objects.get(school=oakfield, concern_type="online_bullying")
+    assert untriaged.index(urgent.reference) < untriaged.index(older.reference)

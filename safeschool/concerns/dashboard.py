@@ -19,7 +19,9 @@ def dashboard_context(user: Any, school: School) -> dict[str, Any]:
     managed = managed_concerns(user, school)
     now = timezone.now()
     untriaged = list(
-        managed.filter(status=Status.NEW).select_related("reporter").order_by("recorded_at")
+        managed.filter(status=Status.NEW)
+        .select_related("reporter")
+        .order_by("-urgent", "recorded_at")
     )
     for concern in untriaged:
         concern.age = now - concern.recorded_at  # type: ignore[attr-defined]
