@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
-from safeschool.accounts.roles import Capability, capabilities_for
+from safeschool.accounts.models import User
+from safeschool.accounts.roles import SAFEGUARDING_TEAM_ROLES, Capability, capabilities_for
 from safeschool.schools.models import School
 
 _CACHE_ATTR = "_safeschool_roles"
@@ -39,6 +41,18 @@ def require(user: Any, school: School, capability: Capability | str) -> None:
     """Refuse (403) a member of the school who lacks the capability."""
     if not has_capability(user, school, capability):
         raise PermissionDenied(f"This needs the {capability} permission.")
+
+
+def holders_of(school: School, roles: Iterable[str]) -> QuerySet[User]:
+    """The active users holding any of these roles at the school (for notifications)."""
+    return User.objects.filter(
+        memberships__school=school, memberships__role__in=list(roles), is_active=True
+    ).distinct()
+
+
+def safeguarding_team(school: School) -> list[User]:
+    """The school's DSL and deputies."""
+    return list(holders_of(school, SAFEGUARDING_TEAM_ROLES))
 
 
 def schools_for(user: Any) -> QuerySet[School]:

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from safeschool.accounts.models import User
-from safeschool.accounts.permissions import require
+from safeschool.accounts.permissions import holders_of, require
 from safeschool.accounts.roles import SAFEGUARDING_TEAM_ROLES, Capability, Role
 from safeschool.audit import services as audit
 from safeschool.concerns import access
@@ -86,7 +86,8 @@ def _validate(school: School, new: NewConcern) -> None:
 def record_concern(actor: Any, school: School, new: NewConcern) -> Concern:
     require(actor, school, Capability.CONCERNS_RECORD)
     _validate(school, new)
-    School.objects.select_for_update().filter(pk=school.pk).exists()
+    # Lock the school's row so that two concerns recorded at once get different numbers.
+    School.objects.select_for_update().filter(pk=school.pk).values_list("pk").get()
     number = (Concern.objects.filter(school=school).aggregate(n=Max("number"))["n"] or 0) + 1
     concern = Concern.objects.create(
         school=school,
@@ -133,12 +134,9 @@ def alert_recipients(concern: Concern) -> list[User]:
             Role.DSL,
             Role.CHAIR_OF_GOVERNORS if concern.about_headteacher else Role.HEADTEACHER,
         }
-        users = User.objects.filter(memberships__school=school, memberships__role__in=managers)
+        users = holders_of(school, managers)
     else:
-        users = User.objects.filter(
-            memberships__school=school, memberships__role__in=SAFEGUARDING_TEAM_ROLES
-        )
-    users = users.filter(is_active=True).distinct()
+        users = holders_of(school, SAFEGUARDING_TEAM_ROLES)
     if concern.about_adult is not None and concern.about_adult.user_id:
         users = users.exclude(pk=concern.about_adult.user_id)
     return list(users)

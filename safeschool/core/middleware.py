@@ -29,7 +29,8 @@ def security_headers(
         response = get_response(request)
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
-        if request.user.is_authenticated if hasattr(request, "user") else False:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
             # Pages about children must not linger in shared browsers' caches.
             response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -20,7 +20,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
-from safeschool.accounts.permissions import has_capability
+from safeschool.accounts.permissions import has_capability, safeguarding_team
 from safeschool.accounts.roles import Capability
 from safeschool.audit import services as audit
 from safeschool.concerns import services as concern_services
@@ -30,7 +30,6 @@ from safeschool.filterlog.access import events_for
 from safeschool.filterlog.models import FilterEvent
 from safeschool.monitoring.models import Alert
 from safeschool.monitoring.people import identify
-from safeschool.monitoring.services import team_for
 from safeschool.notifications.services import notify
 from safeschool.people.models import Pupil
 from safeschool.schools.models import School
@@ -193,7 +192,7 @@ def record_breach(actor: Any, school: School, new: NewBreach) -> Breach:
 def _notify_team(actor: Any, breach: Breach) -> None:
     """The whole safeguarding team, bar whoever recorded it (seed 003). Nobody is named."""
     school = breach.school
-    team = [u for u in team_for(school) if u.pk != actor.pk]
+    team = [u for u in safeguarding_team(school) if u.pk != actor.pk]
     url = reverse("filtering:breach", kwargs={"slug": school.slug, "breach_id": breach.pk})
     when = timezone.localtime(breach.occurred_at)
     notify(

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from safeschool.accounts.models import User
-from safeschool.accounts.permissions import has_capability
+from safeschool.accounts.permissions import has_capability, holders_of
 from safeschool.accounts.roles import Capability, Role
 from safeschool.audit import services as audit
 from safeschool.filtering.checks import latest_run
@@ -135,13 +135,7 @@ def due_reviews(today: datetime.date | None = None) -> list[tuple[School, dict[s
 
 
 def reminder_recipients(school: School) -> list[User]:
-    return list(
-        User.objects.filter(
-            memberships__school=school,
-            memberships__role__in=[Role.DSL, Role.HEADTEACHER],
-            is_active=True,
-        ).distinct()
-    )
+    return list(holders_of(school, [Role.DSL, Role.HEADTEACHER]))
 
 
 @transaction.atomic

@@ -137,13 +137,11 @@ def due(source: Any) -> bool:
 
 
 def _tell_technicians(source: Any) -> None:
-    from safeschool.accounts.models import User
+    from safeschool.accounts.permissions import holders_of
     from safeschool.accounts.roles import Role
     from safeschool.notifications.services import notify
 
-    technicians = User.objects.filter(
-        memberships__school=source.school, memberships__role=Role.TECHNICIAN
-    ).distinct()
+    technicians = holders_of(source.school, [Role.TECHNICIAN])
     notify(
         technicians,
         source.school,

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from safeschool.accounts.models import User
-from safeschool.accounts.permissions import require
-from safeschool.accounts.roles import SAFEGUARDING_TEAM_ROLES, Capability
+from safeschool.accounts.permissions import require, safeguarding_team
+from safeschool.accounts.roles import Capability
 from safeschool.audit import services as audit
 from safeschool.concerns import services as concern_services
 from safeschool.concerns.models import Concern
@@ -71,7 +71,7 @@ class _Batch:
 
     def team(self, alert: Alert) -> list[User]:
         if alert.school_id not in self.teams:
-            self.teams[alert.school_id] = team_for(alert.school)
+            self.teams[alert.school_id] = safeguarding_team(alert.school)
         return [u for u in self.teams[alert.school_id] if u.pk != alert.user_id]
 
 
@@ -180,17 +180,6 @@ def _new_alert(event: Any, finding: rules.Finding, key: str, batch: _Batch) -> A
     return alert
 
 
-def team_for(school: School) -> list[User]:
-    """The school's safeguarding team (the DSL and deputies)."""
-    return list(
-        User.objects.filter(
-            memberships__school=school,
-            memberships__role__in=SAFEGUARDING_TEAM_ROLES,
-            is_active=True,
-        ).distinct()
-    )
-
-
 def _notify_team(alert: Alert, team: list[User]) -> None:
     """Tell the team at once, never the person the alert is about."""
     team = [u for u in team if u.pk != alert.user_id]
@@ -253,7 +242,7 @@ def record_external_alert(
         data={"source": source, "severity": severity, "category": category},
     )
     if severity >= rules.NOTIFY_AT:
-        _notify_team(alert, team_for(school))
+        _notify_team(alert, safeguarding_team(school))
     return alert
 
 
