@@ -67,9 +67,23 @@ def test_logout_needs_post_and_is_audited(login_as: Callable[[str], Client]) -> 
     assert AuditEvent.objects.filter(action="user.logged_out", actor_name="teacher").exists()
 
 
-def test_sessions_expire_after_inactivity() -> None:
+def test_sessions_expire_after_inactivity(login_as: Callable[[str], Client]) -> None:
+    import datetime
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
     assert settings.SESSION_SAVE_EVERY_REQUEST is True
     assert 0 < settings.SESSION_COOKIE_AGE <= 60 * 60
+    client = login_as("teacher")
+    page = reverse("schools:detail", args=["oakfield"])
+    assert client.get(page).status_code == 200
+    # Each request pushes the expiry on by the idle period…
+    expiry = Session.objects.get(session_key=client.session.session_key).expire_date
+    assert expiry > timezone.now() + datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE - 60)
+    # …and once the idle period has passed, the session is gone.
+    Session.objects.all().update(expire_date=timezone.now() - datetime.timedelta(seconds=1))
+    assert client.get(page).status_code == 302
 
 
 def test_password_change_validates_and_audits(login_as: Callable[[str], Client]) -> None:
