@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from .batching import EventLog, NullLog, Sink
 from .spool import (
+    Encoded,
+    Event,
     SegmentRead,
     SegmentWriter,
     SpoolRecord,
     decode_line,
     encode_line,
     iter_spool,
+    json_text,
     list_segments,
     read_segment,
     remove_segment,
@@ -20,6 +23,8 @@ from .spool import (
 )
 
 __all__ = [
+    "Encoded",
+    "Event",
     "EventLog",
     "NullLog",
     "SegmentRead",
@@ -29,6 +34,7 @@ __all__ = [
     "decode_line",
     "encode_line",
     "iter_spool",
+    "json_text",
     "list_segments",
     "read_segment",
     "remove_segment",

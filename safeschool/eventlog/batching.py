@@ -1,6 +1,7 @@
 """Keeping event logging off the daemons' hot path: a queue and a background flusher.
 
-`EventLog.append` only puts a dictionary on a deque (thread-safe, never blocks). A thread
+`EventLog.append` only puts an event (a dictionary, or bytes the caller has already written
+as one JSON object) on a deque (thread-safe, never blocks). A thread
 writes what has gathered every `interval` seconds, in one write per batch. Events still
 queued when a process is killed with `kill -9` are the only ones that can be lost; the files
 on disk are never corrupted.
@@ -15,7 +16,7 @@ import time
 from collections import deque
 from typing import Protocol
 
-from .spool import Event, SegmentWriter
+from .spool import Encoded, Event, SegmentWriter
 
 log = logging.getLogger(__name__)
 MAX_QUEUED = 2_000_000
@@ -25,13 +26,13 @@ CHUNK = 256
 class Sink(Protocol):
     """Where daemons append events (an EventLog, or a list in tests)."""
 
-    def append(self, event: Event) -> None: ...
+    def append(self, event: Event | Encoded) -> None: ...
 
 
 class NullLog:
     """A sink that discards events (logging turned off)."""
 
-    def append(self, event: Event) -> None:
+    def append(self, event: Event | Encoded) -> None:
         """Discard the event."""
 
     def close(self) -> None:
@@ -51,7 +52,7 @@ class EventLog:
         max_age: float = 60.0,
     ) -> None:
         self._writer = SegmentWriter(directory, stream, max_bytes=max_bytes, max_age=max_age)
-        self._queue: deque[Event] = deque()
+        self._queue: deque[Event | Encoded] = deque()
         self._interval = interval
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -59,7 +60,7 @@ class EventLog:
         self._thread = threading.Thread(target=self._run, name="event-log", daemon=True)
         self._thread.start()
 
-    def append(self, event: Event) -> None:
+    def append(self, event: Event | Encoded) -> None:
         """Queue one event; never blocks. Beyond MAX_QUEUED, events are counted and dropped."""
         if len(self._queue) >= MAX_QUEUED:
             self.dropped += 1

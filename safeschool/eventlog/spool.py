@@ -25,12 +25,23 @@ from typing import Any
 OPEN_SUFFIX = ".open"
 SEGMENT_SUFFIX = ".seg"
 Event = dict[str, Any]
+Encoded = bytes
+"""An event already written as one compact JSON object (UTF-8, no newline), as the daemons'
+hot paths prepare them; see `json_text`."""
 
 
-def encode_line(event: Event) -> bytes:
+def encode_line(event: Event | Encoded) -> bytes:
     """One spool line: checksum, space, compact JSON, newline."""
-    body = json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode()
+    if type(event) is bytes:
+        body = event
+    else:
+        body = json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode()
     return b"%08x %s\n" % (zlib.crc32(body), body)
+
+
+def json_text(value: object) -> bytes:
+    """One JSON value as compact UTF-8 bytes, for building an `Encoded` event from parts."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def decode_line(line: bytes) -> Event | None:
@@ -72,7 +83,7 @@ class SegmentWriter:
         self._opened = 0.0
         self.directory.mkdir(parents=True, exist_ok=True)
 
-    def write_batch(self, events: list[Event]) -> None:
+    def write_batch(self, events: list[Event | Encoded]) -> None:
         """Append the events with one write; rotate first when the segment is full or old."""
         if not events:
             return
