@@ -72,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     watcher = PolicyWatcher(holder).start()
     try:
-        serve(helper.answer, sys.stdin.fileno(), sys.stdout.fileno())
+        serve(helper.answer_block, sys.stdin.fileno(), sys.stdout.fileno())
     except KeyboardInterrupt:
         pass
     finally:
@@ -82,22 +82,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def serve(answer: Callable[[bytes], bytes], fd_in: int, fd_out: int) -> None:
-    """Read lines from `fd_in` and write each batch of answers to `fd_out` at once."""
+    """Read lines from `fd_in` and write each batch of answers to `fd_out` at once.
+
+    `answer` gets a block of complete lines, each ending in a newline, and returns the replies.
+    """
     pending = b""
     while True:
         chunk = os.read(fd_in, READ_SIZE)
         if not chunk:
             if pending.strip():
-                _write_all(fd_out, answer(pending.rstrip(b"\r")))
+                _write_all(fd_out, answer(pending + b"\n"))
             return
-        lines = (pending + chunk).split(b"\n")
-        pending = lines.pop()
+        data = pending + chunk if pending else chunk
+        end = data.rfind(b"\n") + 1
+        pending = data[end:]
         if len(pending) > 4 * READ_SIZE:
-            lines.append(pending)  # answered BH as too long, so the stream stays in step
-            pending = b""
-        replies = [answer(line.rstrip(b"\r")) for line in lines]
-        if replies:
-            _write_all(fd_out, b"".join(replies))
+            # Answered BH as too long, so that the stream stays in step.
+            data, end, pending = data + b"\n", len(data) + 1, b""
+        if end:
+            _write_all(fd_out, answer(data[:end]))
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -52,15 +52,20 @@ def parse_request(raw: bytes, escaped: bool = False) -> Request:
     if escaped:
         tokens = [unquote(token) for token in tokens]
     url = tokens[0]
-    if ("." not in url and ":" not in url) or not url.isprintable():
+    if not usable_url(url):
         raise BadLineError("no URL or host in the request", channel)
-    client = _value(tokens[1].partition("/")[0]) if len(tokens) > 1 else None
-    user = _value(tokens[2]) if len(tokens) > 2 else None
-    method = _value(tokens[3]) if len(tokens) > 3 else None
+    client = token_value(tokens[1].partition("/")[0]) if len(tokens) > 1 else None
+    user = token_value(tokens[2]) if len(tokens) > 2 else None
+    method = token_value(tokens[3]) if len(tokens) > 3 else None
     return Request(channel, url, client, user, method)
 
 
-def _value(token: str) -> str | None:
+def usable_url(url: str) -> bool:
+    """True when the token can be a URL, a CONNECT target or a host name."""
+    return ("." in url or ":" in url) and url.isprintable()
+
+
+def token_value(token: str) -> str | None:
     """Squid writes `-` for a macro with no value."""
     return None if token in ("-", "") else token
 

@@ -6,8 +6,9 @@ proxy on school-managed devices).
 
 from __future__ import annotations
 
+import functools
 import re
-from urllib.parse import parse_qs
+from urllib.parse import unquote
 
 from .normalise import split_target
 
@@ -50,21 +51,46 @@ def extract_search_terms(url: str) -> str | None:
     'how to stay safe'
     """
     target = split_target(url)
-    query = target.path.partition("?")[2].partition("#")[0]
-    fragment = target.path.partition("#")[2]
+    params = search_params(target.host)
+    return None if params is None else terms_in(target.path, params)
+
+
+@functools.lru_cache(maxsize=16384)
+def search_params(host: str) -> tuple[str, ...] | None:
+    """The query parameters that carry the search on this (normalised) host, or None."""
     for pattern, params in _ENGINES:
-        if pattern.fullmatch(target.host):
-            return _first_param(query, params) or _first_param(fragment, params)
+        if pattern.fullmatch(host):
+            return params
     return None
+
+
+def terms_in(path: str, params: tuple[str, ...]) -> str | None:
+    """The search text in a URL's path, query and fragment, given the host's parameters."""
+    query = path.partition("?")[2].partition("#")[0]
+    fragment = path.partition("#")[2]
+    return _first_param(query, params) or _first_param(fragment, params)
 
 
 def _first_param(query: str, params: tuple[str, ...]) -> str | None:
+    """The first non-blank value of the first parameter present, as `parse_qs` reads them.
+
+    Written out rather than calling `parse_qs`, which decodes every pair of the query.
+    """
     if not query:
         return None
-    values = parse_qs(query, keep_blank_values=False, errors="replace")
+    pairs = [part.partition("=") for part in query.split("&")]
     for param in params:
-        for value in values.get(param, ()):
-            text = " ".join(value.split())
+        for name, _, value in pairs:
+            if not value:
+                continue  # no "=", or nothing after it: parse_qs drops blank values
+            if name != param and _decoded(name) != param:
+                continue
+            text = " ".join(_decoded(value).split())
             if text:
                 return text
     return None
+
+
+def _decoded(text: str) -> str:
+    """Plus signs as spaces, then percent-escapes as UTF-8 (bad bytes replaced)."""
+    return unquote(text.replace("+", " "), errors="replace") if "%" in text or "+" in text else text

@@ -28,12 +28,17 @@ class Sink(Protocol):
 
     def append(self, event: Event | Encoded) -> None: ...
 
+    def extend(self, events: list[Event | Encoded]) -> None: ...
+
 
 class NullLog:
     """A sink that discards events (logging turned off)."""
 
     def append(self, event: Event | Encoded) -> None:
         """Discard the event."""
+
+    def extend(self, events: list[Event | Encoded]) -> None:
+        """Discard the events."""
 
     def close(self) -> None:
         """Nothing to close."""
@@ -66,6 +71,14 @@ class EventLog:
             self.dropped += 1
             return
         self._queue.append(event)
+
+    def extend(self, events: list[Event | Encoded]) -> None:
+        """Queue several events at once (as `append` does each)."""
+        room = MAX_QUEUED - len(self._queue)
+        if room < len(events):
+            self.dropped += len(events) - max(room, 0)
+            events = events[: max(room, 0)]
+        self._queue.extend(events)
 
     def flush(self) -> None:
         """Write everything queued so far."""

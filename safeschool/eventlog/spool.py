@@ -25,15 +25,17 @@ from typing import Any
 OPEN_SUFFIX = ".open"
 SEGMENT_SUFFIX = ".seg"
 Event = dict[str, Any]
-Encoded = bytes
-"""An event already written as one compact JSON object (UTF-8, no newline), as the daemons'
-hot paths prepare them; see `json_text`."""
+Encoded = bytes | str
+"""An event already written as one JSON object on one line (bytes in UTF-8, or text), as the
+daemons' hot paths prepare them; see `json_text`."""
 
 
 def encode_line(event: Event | Encoded) -> bytes:
     """One spool line: checksum, space, compact JSON, newline."""
     if type(event) is bytes:
         body = event
+    elif type(event) is str:
+        body = event.encode()
     else:
         body = json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode()
     return b"%08x %s\n" % (zlib.crc32(body), body)

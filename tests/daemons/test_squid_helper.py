@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import threading
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from safeschool.daemons.squid_main import serve
 from safeschool.daemons.squidhelper import SquidHelper
-from safeschool.engine import PolicyHolder, load_policy
-from tests.daemons.conftest import SAFESCHOOL
+from safeschool.engine import PolicyHolder, load_policy, write_snapshot
+from tests.daemons.conftest import SAFESCHOOL, policy_data
+
+
+class Events(list[dict[str, object]]):
+    """A sink that keeps events as the spool's reader would give them back."""
+
+    def append(self, event: object) -> None:
+        super().append(json.loads(event) if isinstance(event, (bytes, str)) else event)  # type: ignore[arg-type]
+
+    def extend(self, events: object) -> None:
+        for event in events:  # type: ignore[attr-defined]
+            self.append(event)
 
 
 @pytest.fixture
 def events() -> list[dict[str, object]]:
-    return []
+    return Events()
 
 
 @pytest.fixture
@@ -29,7 +42,7 @@ def run(helper: SquidHelper, text: bytes) -> list[str]:
     """Feed lines through real pipes and read every answer."""
     in_read, in_write = os.pipe()
     out_read, out_write = os.pipe()
-    thread = threading.Thread(target=serve, args=(helper.answer, in_read, out_write))
+    thread = threading.Thread(target=serve, args=(helper.answer_block, in_read, out_write))
     thread.start()
     os.write(in_write, text)
     os.close(in_write)
@@ -130,3 +143,72 @@ def test_each_answer_is_flushed_before_the_next_request(policy_file: Path, tmp_p
         process.stdin.close()
         assert process.wait(timeout=30) == 0
     assert list(tmp_path.glob("squid-*.seg"))  # events sealed on exit
+
+
+LINES = (
+    b"http://fine.example/a 127.0.0.1/- - GET myip=127.0.0.1 myport=3128\n"
+    b"http://www.adult.test/x?y=1 127.0.0.1/- alice GET\n"
+    b"http://social.test/ 127.0.0.2/- - GET\n"
+    b"http://www.bing.com/search?q=how+to+revise 127.0.0.1/- - GET\n"
+    b"social.test:443 127.0.0.1/- - CONNECT\n"
+    b"http://fine.example/b?search=x 127.0.0.2/- - GET\n"
+)
+
+
+def _without_times(events: list[dict[str, object]]) -> list[dict[str, object]]:
+    return [{k: v for k, v in e.items() if k != "t"} for e in events]
+
+
+def test_remembered_answers_and_events_match_the_full_path(policy_file: Path) -> None:
+    """Answers the helper remembers are the ones the full path gives, and so are their events."""
+    holder = PolicyHolder(policy_file, load_policy(policy_file))
+    full_events, fast_events = Events(), Events()
+    full = SquidHelper(holder, full_events)
+    fast = SquidHelper(holder, fast_events)
+    expected = [full.answer(line) for line in LINES.splitlines()]
+    for _ in range(3):  # the first pass remembers, the others answer from memory
+        assert fast.answer_block(LINES).splitlines(keepends=True) == expected
+    assert _without_times(fast_events) == _without_times(full_events) * 3
+    assert {e["action"] for e in fast_events} == {"allow", "block", "rewrite"}
+
+
+def test_a_new_policy_replaces_remembered_answers(tmp_path: Path, policy_file: Path) -> None:
+    holder = PolicyHolder(policy_file, load_policy(policy_file))
+    helper = SquidHelper(holder, Events())
+    line = b"http://www.newly-bad.test/ 127.0.0.1/- - GET\n"
+    assert helper.answer_block(line) == b"ERR\n"
+    updated = tmp_path / "updated.json"
+    write_snapshot(policy_data(extra_adult=["newly-bad.test"]), updated)
+    holder.policy = load_policy(updated)
+    assert helper.answer_block(line).startswith(b"OK status=302")
+
+
+def test_remembered_answers_follow_the_schedule(tmp_path: Path) -> None:
+    """Social media open at lunchtime only: the same site, the minute lunch starts and ends."""
+    data = policy_data()
+    data["schedules"] = {
+        "lunch": [{"days": ["mon", "tue", "wed", "thu", "fri"], "start": "12:00", "end": "13:00"}]
+    }
+    data["groups"][1]["categories"][1]["outside"] = "lunch"
+    path = tmp_path / "policy.json"
+    write_snapshot(data, path)
+    now = [datetime(2026, 11, 16, 11, 59)]  # a Monday
+    helper = SquidHelper(
+        PolicyHolder(path, load_policy(path)),
+        Events(),
+        clock=lambda: now[0],
+    )
+    line = b"http://social.test/feed 127.0.0.1/- - GET\n"
+    answers = []
+    for moment in ((11, 59), (12, 0), (12, 59), (13, 0)):
+        now[0] = datetime(2026, 11, 16, *moment)
+        answers.append(helper.answer_block(line).split()[0])
+    assert answers == [b"OK", b"ERR", b"ERR", b"OK"]
+
+
+def test_odd_spacing_takes_the_full_path(helper: SquidHelper) -> None:
+    """Double spaces or tabs between tokens are read as the full path reads them."""
+    lines = b"http://adult.test/  127.0.0.1/- - GET\nhttp://fine.example/\t127.0.0.1/-\t-\tGET\n"
+    assert helper.answer_block(lines).splitlines() == [
+        helper.answer(line).rstrip(b"\n") for line in lines.splitlines()
+    ]

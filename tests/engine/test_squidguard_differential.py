@@ -24,7 +24,8 @@ from sgharness import (
     squidguard_answer,
 )
 
-from safeschool.engine import load_squidguard_conf
+from safeschool.daemons.squidhelper import SquidHelper
+from safeschool.engine import PolicyHolder, load_squidguard_conf
 
 pytestmark = pytest.mark.skipif(
     not HAVE_SQUIDGUARD, reason="squidGuard is not installed (apt-get install squidguard)"
@@ -250,3 +251,46 @@ def test_squidguard_bug_connect_target_with_trailing_dot_escapes_domain_lists(
     assert _both(conf, "sub.example.com.:443") == (False, True)
     assert _both(conf, "sub.example.com:443") == (True, True)
     assert _both(conf, "http://sub.example.com./") == (True, True)
+
+
+class _Kept(list[object]):
+    """An event sink for the helper below."""
+
+
+@pytest.mark.parametrize("expressions", [True, False], ids=["with-expressions", "lists-only"])
+def test_squid_helper_answers_byte_for_byte_as_squidguard(
+    tmp_path: Path, expressions: bool
+) -> None:
+    """The Squid helper's own answer lines, not only the engine's decisions, are squidGuard's.
+
+    Every block of lines is answered twice: the first pass works each answer out (and the
+    helper remembers per-site answers), the second is answered from what it remembered. Both
+    must be squidGuard's answers, byte for byte, at every emulated time. Without expressions
+    nearly every group's answers can be remembered; with them only some can.
+    """
+    conf_text = SCHOOL_CONF
+    if not expressions:
+        conf_text = "\n".join(
+            line for line in conf_text.splitlines() if "expressionlist" not in line
+        )
+    rng = random.Random(7)
+    world = build_world(tmp_path, rng, conf_text, ["adult", "social", "games", "white"])
+    policy = load_squidguard_conf(world.conf)
+    requests = make_requests(rng, world, 400, CLIENTS, USERS)
+    lines = [request_line(*r) for r in requests]
+    block = "".join(f"{line}\n" for line in lines).encode()
+    for when in TIMES:
+        expected = run_squidguard(world.conf, lines, when)
+        helper = SquidHelper(
+            PolicyHolder(world.conf, policy),
+            _Kept(),  # type: ignore[arg-type]
+            clock=lambda when=when: when,  # type: ignore[misc]
+        )
+        for attempt in ("worked out", "remembered"):
+            got = helper.answer_block(block).decode().splitlines()
+            wrong = [
+                f"{when:%a %H:%M} {attempt}: {line}\n  squidGuard {sg}\n  SafeSchool {ours}"
+                for line, sg, ours in zip(lines, expected, got, strict=True)
+                if sg != ours
+            ]
+            assert not wrong, f"{len(wrong)} differences:\n" + "\n".join(wrong[:10])
