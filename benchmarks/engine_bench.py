@@ -17,9 +17,10 @@ run as child processes so that their CPU time and peak memory are measured the s
 - decisions per CPU-second: requests divided by the user+system CPU time spent answering them
   (the CPU time of a one-request run, i.e. start-up and loading, is subtracted).
 
-The engine answers like a url_rewrite helper would: it reads each request line, calls
-``Policy.decide`` and writes ``OK ...``/``ERR`` lines (buffered). The pure ``decide()`` rate
-is printed too. Two request streams are used: "realistic" (hosts drawn with a Zipf-like
+The engine answers as SafeSchool's url_rewrite helper does (`SquidHelper.answer_block`, the
+code ``safeschool squid-helper`` runs, without pipes and without its event log): blocks of
+request lines in, ``OK ...``/``ERR`` lines out, with the helper's memory of per-site answers.
+The rate of bare ``Policy.decide()`` calls, one per request, is printed too. Two request streams are used: "realistic" (hosts drawn with a Zipf-like
 popularity from a working set of 20,000, as real browsing repeats hosts) and "distinct" (every
 request a different host: the worst case for any cache).
 """
@@ -35,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +45,7 @@ SQUIDGUARD = "/usr/bin/squidGuard"
 GNU_TIME = "/usr/bin/time"
 TLDS = ["com", "net", "org", "co.uk", "info", "io", "de", "fr", "nl", "uk"]
 BLOCK_PAGE = "http://blocked.invalid/?t=%t&s=%s&u=%u"
+BLOCK_LINES = 50  # lines answered together, as a helper reads them from Squid under load
 
 
 def make_lists(work: Path, count: int, seed: int) -> list[str]:
@@ -169,25 +172,26 @@ def child_main(conf: str, requests_path: str) -> None:
     not inflate the memory figures.
     """
     sys.path.insert(0, str(ROOT))
-    from safeschool.engine import load_policy
+    from safeschool.daemons.squidhelper import SquidHelper
+    from safeschool.engine import PolicyHolder, load_policy
+    from safeschool.eventlog import NullLog
 
     baseline_mb = _status_kb("VmRSS") / 1024
     start = time.perf_counter()
     policy = load_policy(conf)
     load_s = time.perf_counter() - start
     rss_after_load = _status_kb("VmRSS") / 1024
-    write = sys.stdout.write
+    helper = SquidHelper(PolicyHolder(conf, policy), NullLog())
+    write = sys.stdout.buffer.write
     count = 0
     cpu = time.process_time()
-    with open(requests_path, encoding="utf-8") as requests:
-        for line in requests:
-            url, client, user, _ = line.split(" ", 3)
-            decision = policy.decide(url, client.partition("/")[0], user)
-            if decision.action == "block":
-                write(f'OK rewrite-url="{decision.redirect}"\n')
-            else:
-                write("ERR\n")
-            count += 1
+    with open(requests_path, "rb") as requests:
+        while True:
+            block = b"".join(islice(requests, BLOCK_LINES))
+            if not block:
+                break
+            write(helper.answer_block(block))
+            count += block.count(b"\n")
     sys.stdout.flush()
     helper_cpu = time.process_time() - cpu
     sys.stderr.write(

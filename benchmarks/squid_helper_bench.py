@@ -87,20 +87,41 @@ def lockstep(process: subprocess.Popen[bytes], lines: list[bytes]) -> None:
 
 
 def concurrent(process: subprocess.Popen[bytes], lines: list[bytes], window: int = 100) -> None:
+    """Keep up to `window` requests in flight, as Squid with ``concurrency=100`` would.
+
+    Like Squid, the driver writes whatever requests it has room for at once and reads answers
+    as they come, in whatever pieces the pipe gives; it does not wait for one answer before
+    sending the next request.
+    """
     assert process.stdin is not None and process.stdout is not None
-    slots = threading.Semaphore(window)
+    free = threading.Semaphore(0)
+    fd_out = process.stdout.fileno()
 
     def reader() -> None:
-        assert process.stdout is not None
-        for _ in lines:
-            process.stdout.readline()
-            slots.release()
+        total = 0
+        while total < len(lines):
+            chunk = os.read(fd_out, 1 << 16)
+            if not chunk:
+                raise RuntimeError("the helper stopped answering")
+            count = chunk.count(b"\n")
+            total += count
+            free.release(count)
 
     thread = threading.Thread(target=reader)
     thread.start()
-    for index, line in enumerate(lines):
-        slots.acquire()
-        process.stdin.write(b"%d %s\n" % (index % window, line))
+    fd_in = process.stdin.fileno()
+    sent, room = 0, window
+    while sent < len(lines):
+        if not room:
+            free.acquire()  # wait for an answer to free a slot
+            room += 1
+        while free.acquire(blocking=False):
+            room += 1
+        batch = lines[sent : sent + room]
+        data = b"".join(b"%d %s\n" % ((sent + i) % window, line) for i, line in enumerate(batch))
+        os.write(fd_in, data)
+        sent += len(batch)
+        room -= len(batch)
     thread.join()
 
 

@@ -30,7 +30,8 @@ from safeschool.engine import (
     PolicyHolder,
     extract_search_terms,
 )
-from safeschool.engine.normalise import split_parts
+from safeschool.engine.model import Group
+from safeschool.engine.normalise import authority_host, split_authority
 from safeschool.engine.policy import HostVerdict, compile_redirect, fill_compiled
 from safeschool.engine.searchterms import search_params, terms_in
 from safeschool.eventlog import Encoded, Event, Sink, json_text
@@ -62,29 +63,32 @@ class _Memo:
         "status",
     )
 
-    def __init__(self, verdict: HostVerdict | None, url: str = "", external_acl: bool = False):
-        self.slow = verdict is None
+    def __init__(
+        self,
+        verdict: HostVerdict,
+        params: tuple[str, ...] | None = None,
+        external_acl: bool = False,
+        slow: bool = False,
+    ) -> None:
+        self.slow = slow
         """True when requests to this authority must each take the full path."""
-        if verdict is None:
-            verdict = _NOTHING
         decision = verdict.decision
         self.allowed = decision.action == ALLOW
         self.group = decision.group or ""
         self.rewrites = verdict.rewrites
         self.fragment = _fragment(decision)
         self.rewrite_fragment = _fragment(Decision(REWRITE, None, decision.group, "rewrite"))
-        self.params = search_params(split_parts(url)[0]) if self.allowed and url else None
+        self.params = params
+        """The search parameters of the site, when its URLs can carry search terms."""
         self.status: int | None = None
         self.pattern = ""
+        self.body = ""
         if self.allowed:
             self.body = "OK" if external_acl else "ERR"
         elif verdict.template is not None:
-            self.body = ""
             self.status, self.pattern = compile_redirect(
                 verdict.template, decision.group or "", decision.category or ""
             )
-        else:
-            self.body = ""
 
 
 def _json_string(text: str) -> str:
@@ -106,6 +110,10 @@ def _fragment(decision: Decision) -> str:
         f'"group":{json_text(decision.group).decode()},'
         f'"rule":{json_text(decision.rule).decode()}'
     )
+
+
+_Client = tuple[dict[str, _Memo], str, str, Group]
+"""What is known of one (client, user) pair: its group's remembered answers, both as JSON."""
 
 
 class SquidHelper:
@@ -130,8 +138,9 @@ class SquidHelper:
         """Local time now; schedules are judged by it (tests pin it)."""
         self._policy: Policy | None = None
         self._minute = -1
-        self._clients: dict[tuple[str, str], tuple[dict[str, _Memo], str, str]] = {}
+        self._clients: dict[tuple[str, str], _Client] = {}
         self._groups: dict[str, dict[str, _Memo]] = {}
+        self._kinds: dict[tuple[int, tuple[str, ...] | None], _Memo] = {}
 
     def answer_block(self, block: bytes) -> bytes:
         """The reply lines for a block of complete request lines (each ending in a newline)."""
@@ -169,7 +178,7 @@ class SquidHelper:
                 known = self._client(policy, client, user)
             memo = known[0].get(authority)
             if memo is None:
-                memo = self._remember(policy, known[0], authority, url, client, user)
+                memo = self._remember(policy, known, authority, url)
             if memo.slow:
                 out.append(slow(line, logged))
                 continue
@@ -216,40 +225,41 @@ class SquidHelper:
             self._policy, self._minute = policy, minute
             self._clients.clear()
             self._groups.clear()
+            self._kinds.clear()
 
-    def _client(self, policy: Policy, client: str, user: str) -> tuple[dict[str, _Memo], str, str]:
+    def _client(self, policy: Policy, client: str, user: str) -> _Client:
         address = proto.token_value(client.partition("/")[0])
         name = proto.token_value(user)
         group = policy.group_for(address, name, self.clock() if policy.timed else None)
         memos = self._groups.setdefault(group.name, {})
-        known = (memos, json_text(address).decode(), json_text(name).decode())
+        known = (memos, json_text(address).decode(), json_text(name).decode(), group)
         if len(self._clients) >= _CLIENT_LIMIT:
             self._clients.clear()
         self._clients[(client, user)] = known
         return known
 
-    def _remember(
-        self,
-        policy: Policy,
-        memos: dict[str, _Memo],
-        authority: str,
-        url: str,
-        client: str,
-        user: str,
-    ) -> _Memo:
+    def _remember(self, policy: Policy, known: _Client, authority: str, url: str) -> _Memo:
         """Work out (and keep) what this group's requests to this authority get."""
-        address = proto.token_value(client.partition("/")[0])
-        name = proto.token_value(user)
         memo = _SLOW
-        if authority and proto.usable_url(url) and _authority(url) == authority:
-            now = self.clock() if policy.timed else None
-            group = policy.group_for(address, name, now)
-            verdict = policy.host_verdict(url, group, now)
+        if authority and split_authority(url)[1] == authority and proto.usable_url(url):
+            host = authority_host(authority)
+            when = self.clock() if policy.timed else None
+            verdict = policy.host_verdict(host, known[3], when)
             if verdict is not None and (verdict.template or verdict.decision.action == ALLOW):
-                memo = _Memo(verdict, url, self.external_acl)
+                memo = self._memo(verdict, host)
+        memos = known[0]
         if len(memos) >= _MEMO_LIMIT:
             memos.clear()
         memos[authority] = memo
+        return memo
+
+    def _memo(self, verdict: HostVerdict, host: str) -> _Memo:
+        """One shared _Memo per distinct answer (there are few), not one per site."""
+        params = search_params(host) if verdict.decision.action == ALLOW else None
+        key = (id(verdict), params)
+        memo = self._kinds.get(key)
+        if memo is None:
+            memo = self._kinds[key] = _Memo(verdict, params, self.external_acl)
         return memo
 
     def answer(self, raw: bytes) -> bytes:
@@ -324,14 +334,4 @@ class SquidHelper:
         self.events.append(event)
 
 
-_SPLIT_AUTHORITY = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]{0,14}://)?([^/?#]*)", re.S)
-
-
-def _authority(url: str) -> str:
-    """The authority exactly as the engine reads it (see normalise.split_parts)."""
-    found = _SPLIT_AUTHORITY.match(url)
-    return found.group(1) if found else ""
-
-
-_NOTHING = HostVerdict(Decision(ALLOW, None, None, "default"), None, ())
-_SLOW = _Memo(None)
+_SLOW = _Memo(HostVerdict(Decision(ALLOW, None, None, "default"), None, ()), slow=True)

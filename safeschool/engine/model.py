@@ -90,9 +90,12 @@ class RuleSet:
     safe_search: SafeSearch = SafeSearch()
     plain: bool = field(init=False, default=True)
     """True when allowed requests need no rewriting (no ``rew`` rules, no safe search)."""
+    expressions: bool = field(init=False, default=False)
+    """True when some item matches by expression (on the whole URL, not only the host)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "plain", not self.rewrites and not self.safe_search.enabled)
+        object.__setattr__(self, "expressions", any(i.regex is not None for i in self.items))
 
 
 @dataclass(frozen=True)

@@ -40,15 +40,8 @@ def split_target(url_or_host: str) -> Target:
 def split_parts(url_or_host: str) -> tuple[str, str, str]:
     """``(host, path, scheme)`` as in Target, without building one (the hot path)."""
     scheme, authority, rest = _SPLIT.match(url_or_host).groups()  # type: ignore[union-attr]
-    if (
-        authority.islower()
-        and authority.isascii()
-        and authority[-1] not in _SLOW_LAST
-        and authority[0] > " "
-        and "@" not in authority
-        and ":" not in authority
-    ):
-        return authority, rest, scheme.lower() if scheme else ""  # already normal
+    if _is_normal(authority):
+        return authority, rest, scheme.lower() if scheme else ""
     if authority != authority.strip() or rest != rest.rstrip():
         stripped = url_or_host.strip()
         if stripped != url_or_host:
@@ -56,6 +49,29 @@ def split_parts(url_or_host: str) -> tuple[str, str, str]:
         # Whitespace inside the URL itself (such as "http://a\xa0/x"): no host has any.
         authority, rest = authority.strip(), rest.rstrip()
     return normalise_host(authority), rest, scheme.lower() if scheme else ""
+
+
+def split_authority(url_or_host: str) -> tuple[str, str, str]:
+    """``(scheme, authority, rest)`` as written, nothing normalised; the scheme may be empty."""
+    scheme, authority, rest = _SPLIT.match(url_or_host).groups()  # type: ignore[union-attr]
+    return scheme or "", authority, rest
+
+
+def _is_normal(authority: str) -> bool:
+    """True when an authority is already a normalised host (the common case, checked fast)."""
+    return (
+        authority.islower()
+        and authority.isascii()
+        and authority[-1] not in _SLOW_LAST
+        and authority[0] > " "
+        and "@" not in authority
+        and ":" not in authority
+    )
+
+
+def authority_host(authority: str) -> str:
+    """The host of an authority taken from a URL with no whitespace, as split_parts gives it."""
+    return authority if _is_normal(authority) else normalise_host(authority)
 
 
 def normalise_host(authority: str) -> str:

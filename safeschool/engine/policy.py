@@ -72,6 +72,7 @@ class Policy:
         self._timed = _uses_time([*groups, fallback])
         self._group_cache: dict[tuple[str | None, str | None], tuple[Group, ...]] = {}
         self._decisions: dict[tuple[str, str, str | None, str], Decision] = {}
+        self._verdicts: dict[tuple[int, str | None, int], HostVerdict] = {}
         self._mask_cache: dict[str, int] = {}
 
     @property
@@ -171,48 +172,55 @@ class Policy:
             return self._cached(ALLOW, group.name, None, "default")
         return self._allowed(None, rules, group, url, Target(host, path, scheme), dns)
 
-    def host_verdict(self, url: str, group: Group, when: datetime | None) -> HostVerdict | None:
-        """The decision for every request like ``url`` to the same authority, when it is one.
+    def host_verdict(self, host: str, group: Group, when: datetime | None) -> HostVerdict | None:
+        """The decision for every proxy request to ``host`` by ``group``, when there is one.
 
         For a daemon's memory of recent answers: the decision the group's rules at ``when``
-        give to any request whose authority (``user@host:port``) is the same as ``url``'s,
-        whatever its path and query, or None when the rest of the URL could matter (URL-list
-        entries for the host, expressions, the illegal layer's expressions, safe search for a
-        search engine host). A block's ``decision.redirect`` is left empty: fill it in per
-        request with `HostVerdict.template` and `fill_redirect`. For an allowed request the
-        squidGuard ``rew`` rules in `HostVerdict.rewrites` must still be tried, in order.
-        Proxy requests only: DNS decisions differ for safe search.
+        give to any request to this (normalised) host, whatever its scheme, port, path and
+        query, or None when the rest of the URL could matter (URL-list entries for the host,
+        expressions, the illegal layer's expressions, safe search for a search engine host).
+        A block's ``decision.redirect`` is left empty: fill it in per request from
+        `HostVerdict.template` (see `compile_redirect`). For an allowed request the squidGuard
+        ``rew`` rules in `HostVerdict.rewrites` must still be tried, in order. Proxy requests
+        only: DNS decisions differ for safe search.
         """
         if self._illegal_regex is not None:
             return None
-        host, _, _ = split_parts(url)
         if self._urls and (host in self._urls or stripped_host(host) in self._urls):
             return None
         now = _local(when) if when is not None else (datetime.now() if self._timed else None)
         rules = group.rules_at(now)
-        if rules.safe_search.enabled and engine_for(host, rules.safe_search):
-            return None
-        if any(item.regex is not None for item in rules.items):
+        if rules.expressions or (
+            rules.safe_search.enabled and engine_for(host, rules.safe_search) is not None
+        ):
             return None
         mask = self._host_mask(host)
         if mask & 1:
             decision = self._cached(BLOCK, group.name, ILLEGAL, "illegal")
-            return HostVerdict(decision, self._illegal_redirect, ())
+            return self._verdict(decision, self._illegal_redirect, ())
         item = _first_match(rules, mask, host, host, now)
         if item is not None and not item.allow:
             template = item.redirect or rules.redirect or self._default_redirect
-            return HostVerdict(self._cached(BLOCK, group.name, item.name, item.rule), template, ())
+            decision = self._cached(BLOCK, group.name, item.name, item.rule)
+            return self._verdict(decision, template, ())
         if item is None and not rules.default_allow:
             template = rules.redirect or self._default_redirect
-            return HostVerdict(self._cached(BLOCK, group.name, NONE, "default"), template, ())
-        labelled = item is not None and item.kind == LABEL
-        decision = self._cached(
-            ALLOW,
-            group.name,
-            item.name if item is not None and labelled else None,
-            item.rule if item is not None and labelled else "default",
-        )
-        return HostVerdict(decision, None, rules.rewrites)
+            return self._verdict(self._cached(BLOCK, group.name, NONE, "default"), template, ())
+        if item is not None and item.kind == LABEL:
+            decision = self._cached(ALLOW, group.name, item.name, item.rule)
+        else:
+            decision = self._cached(ALLOW, group.name, None, "default")
+        return self._verdict(decision, None, rules.rewrites)
+
+    def _verdict(
+        self, decision: Decision, template: str | None, rewrites: tuple[Rewrite, ...]
+    ) -> HostVerdict:
+        """One shared HostVerdict per distinct outcome (there are few)."""
+        key = (id(decision), template, id(rewrites))
+        found = self._verdicts.get(key)
+        if found is None:
+            found = self._verdicts[key] = HostVerdict(decision, template, rewrites)
+        return found
 
     def rewritten(self, rewrites: tuple[Rewrite, ...], url: str, group: str) -> Decision | None:
         """The first squidGuard ``rew`` rule that changes ``url``, as a decision; else None."""

@@ -39,6 +39,9 @@ _ENGINES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
 )
 
 
+_ANY_ENGINE = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _ENGINES))
+
+
 def extract_search_terms(url: str) -> str | None:
     """Return the search text in a search-engine or site-search URL, else None.
 
@@ -58,6 +61,8 @@ def extract_search_terms(url: str) -> str | None:
 @functools.lru_cache(maxsize=16384)
 def search_params(host: str) -> tuple[str, ...] | None:
     """The query parameters that carry the search on this (normalised) host, or None."""
+    if _ANY_ENGINE.fullmatch(host) is None:
+        return None
     for pattern, params in _ENGINES:
         if pattern.fullmatch(host):
             return params
