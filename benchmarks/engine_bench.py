@@ -20,9 +20,10 @@ run as child processes so that their CPU time and peak memory are measured the s
 The engine answers as SafeSchool's url_rewrite helper does (`SquidHelper.answer_block`, the
 code ``safeschool squid-helper`` runs, without pipes and without its event log): blocks of
 request lines in, ``OK ...``/``ERR`` lines out, with the helper's memory of per-site answers.
-The rate of bare ``Policy.decide()`` calls, one per request, is printed too. Two request streams are used: "realistic" (hosts drawn with a Zipf-like
-popularity from a working set of 20,000, as real browsing repeats hosts) and "distinct" (every
-request a different host: the worst case for any cache).
+The rate of bare ``Policy.decide()`` calls, one per request, is printed too. Two request
+streams are used: "realistic" (hosts drawn with a Zipf-like popularity from a working set of
+20,000, as real browsing repeats hosts) and "distinct" (every request a different host: the
+worst case for any cache).
 """
 
 from __future__ import annotations
