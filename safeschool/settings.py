@@ -82,6 +82,8 @@ if PRODUCTION and (len(SECRET_KEY) < 40 or "insecure" in SECRET_KEY):
 
 ALLOWED_HOSTS = env_list("SAFESCHOOL_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("SAFESCHOOL_CSRF_TRUSTED_ORIGINS", [])
+# The block page's full address; browsers the DNS filter sends here are redirected to it.
+SAFESCHOOL_BLOCK_URL = env_str("SAFESCHOOL_BLOCK_URL", "http://127.0.0.1:8000/blocked")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -103,6 +105,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "safeschool.filterlog.middleware.dns_blocked_sites",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -89,3 +89,50 @@ def test_one_device_cannot_flood_the_requests(monkeypatch: pytest.MonkeyPatch) -
     codes = [client.post("/blocked", {"url": f"http://x{n}.test/"}).status_code for n in range(3)]
     assert codes == [200, 200, 429]
     assert UnblockRequest.objects.count() == 2
+
+
+def test_a_browser_sent_here_by_the_dns_filter_is_redirected_to_the_block_page(
+    settings: object,
+) -> None:
+    """The DNS filter answered games.test with this server's address; the browser asks for it."""
+    settings.SAFESCHOOL_BLOCK_URL = "http://filter.school.test/blocked"  # type: ignore[attr-defined]
+    response = Client().get("/play?level=2", HTTP_HOST="games.test")
+    assert response.status_code == 302
+    assert response["Location"] == (
+        "http://filter.school.test/blocked?url=http%3A%2F%2Fgames.test%2Fplay%3Flevel%3D2"
+    )
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_the_redirect_carries_the_logged_reason_for_this_device() -> None:
+    from django.utils import timezone
+
+    from safeschool.filterlog.models import FilterEvent
+
+    for client, category in (("127.0.0.1", "games"), ("10.9.9.9", "adult")):
+        FilterEvent.objects.create(
+            event_id=f"dns:{client}",
+            at=timezone.now(),
+            source="dns",
+            action="block",
+            category=category,
+            group="pupils",
+            rule="category",
+            client=client,
+            host="games.test",
+        )
+    response = Client().get("/", HTTP_HOST="GAMES.test:80")
+    location = response["Location"]
+    assert "category=games&rule=category&group=pupils" in location
+    page = Client().get(location.removeprefix("http://127.0.0.1:8000"))
+    assert "games are not allowed here at the moment" in page.content.decode()
+
+
+def test_other_methods_on_a_blocked_site_are_refused() -> None:
+    response = Client().post("/login", {"password": "x"}, HTTP_HOST="games.test")
+    assert response.status_code == 403
+    assert "blocked by your school" in response.content.decode()
+
+
+def test_this_sites_own_names_are_served_as_usual() -> None:
+    assert Client().get(BLOCKED, HTTP_HOST="localhost").status_code == 200
