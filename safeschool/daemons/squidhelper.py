@@ -112,8 +112,9 @@ def _fragment(decision: Decision) -> str:
     )
 
 
-_Client = tuple[dict[str, _Memo], str, str, Group]
-"""What is known of one (client, user) pair: its group's remembered answers, both as JSON."""
+_Client = tuple[dict[str, _Memo], str, str, Group, str | None]
+"""What is known of one (client, user) pair: its group's remembered answers, the address and
+user name as JSON, the group, and the address."""
 
 
 class SquidHelper:
@@ -183,11 +184,11 @@ class SquidHelper:
                 out.append(slow(line, logged))
                 continue
             fragment = memo.fragment
+            terms = None
+            if memo.params is not None and "?" in url:
+                terms = terms_in("/" + parts[3] if len(parts) == 4 else "", memo.params)
             if memo.allowed:
                 body = memo.body
-                terms = None
-                if memo.params is not None and "?" in url:
-                    terms = terms_in("/" + parts[3] if len(parts) == 4 else "", memo.params)
                 if memo.rewrites:
                     changed = policy.rewritten(memo.rewrites, url, memo.group)
                     if changed is not None:
@@ -198,8 +199,9 @@ class SquidHelper:
                 elif not log_allowed and body is memo.body:
                     fragment = ""
             else:
-                target = fill_compiled(memo.pattern, url, client.partition("/")[0], user)
-                body = _redirect_body(target, memo.status)
+                body = _redirect_body(fill_compiled(memo.pattern, url, known[4], user), memo.status)
+                if terms is not None:
+                    fragment = f'{fragment},"terms":{_json_string(terms)}'
             out.append(f"{tokens[0]} {body}\n" if first else f"{body}\n")
             if fragment:
                 logged.append(f'{stamp}{known[1]},"user":{known[2]},"url":"{url}",{fragment}}}')
@@ -232,7 +234,7 @@ class SquidHelper:
         name = proto.token_value(user)
         group = policy.group_for(address, name, self.clock() if policy.timed else None)
         memos = self._groups.setdefault(group.name, {})
-        known = (memos, json_text(address).decode(), json_text(name).decode(), group)
+        known = (memos, json_text(address).decode(), json_text(name).decode(), group, address)
         if len(self._clients) >= _CLIENT_LIMIT:
             self._clients.clear()
         self._clients[(client, user)] = known
@@ -255,7 +257,7 @@ class SquidHelper:
 
     def _memo(self, verdict: HostVerdict, host: str) -> _Memo:
         """One shared _Memo per distinct answer (there are few), not one per site."""
-        params = search_params(host) if verdict.decision.action == ALLOW else None
+        params = search_params(host)
         key = (id(verdict), params)
         memo = self._kinds.get(key)
         if memo is None:

@@ -152,6 +152,8 @@ LINES = (
     b"http://www.bing.com/search?q=how+to+revise 127.0.0.1/- - GET\n"
     b"social.test:443 127.0.0.1/- - CONNECT\n"
     b"http://fine.example/b?search=x 127.0.0.2/- - GET\n"
+    b"https://duckduckgo.com/?q=risky+words 127.0.0.2/- bob GET\n"
+    b"http://adult.test/ -/- - GET\n"
 )
 
 
@@ -159,8 +161,12 @@ def _without_times(events: list[dict[str, object]]) -> list[dict[str, object]]:
     return [{k: v for k, v in e.items() if k != "t"} for e in events]
 
 
-def test_remembered_answers_and_events_match_the_full_path(policy_file: Path) -> None:
+def test_remembered_answers_and_events_match_the_full_path(tmp_path: Path) -> None:
     """Answers the helper remembers are the ones the full path gives, and so are their events."""
+    policy_file = tmp_path / "policy.json"
+    data = policy_data(extra_adult=["duckduckgo.com"])
+    data["redirect"] = "302:http://127.0.0.1:8000/blocked?url=%u&c=%a&u=%i&g=%s&t=%t"
+    write_snapshot(data, policy_file)
     holder = PolicyHolder(policy_file, load_policy(policy_file))
     full_events, fast_events = Events(), Events()
     full = SquidHelper(holder, full_events)
@@ -170,6 +176,7 @@ def test_remembered_answers_and_events_match_the_full_path(policy_file: Path) ->
         assert fast.answer_block(LINES).splitlines(keepends=True) == expected
     assert _without_times(fast_events) == _without_times(full_events) * 3
     assert {e["action"] for e in fast_events} == {"allow", "block", "rewrite"}
+    assert {e.get("terms") for e in fast_events} == {None, "how to revise", "risky words"}
 
 
 def test_a_new_policy_replaces_remembered_answers(tmp_path: Path, policy_file: Path) -> None:
