@@ -116,28 +116,23 @@ def test_teacher_records_urgent_concern_and_dsl_handles_it(browser: object, site
     expect(dsl.locator(".lead")).to_contain_text("Closed")
 
 
-def test_a_site_the_dns_filter_blocked_shows_the_block_page(site: str, settings: object) -> None:
+def test_a_site_the_dns_filter_blocked_shows_the_block_page(
+    browser: object, site: str, settings: object
+) -> None:
     """Chromium is told games.test lives at this server's address, as the DNS filter answers."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     settings.SAFESCHOOL_BLOCK_URL = f"{site}/blocked"  # type: ignore[attr-defined]
     port = site.rsplit(":", 1)[1]
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--host-resolver-rules=MAP games.test 127.0.0.1",
-            ],
-        )
-        try:
-            page = chromium.new_page()
-            page.goto(f"http://games.test:{port}/play?level=2")
-            expect(page).to_have_url(
-                f"{site}/blocked?url=http%3A%2F%2Fgames.test%2Fplay%3Flevel%3D2"
-            )
-            expect(page.get_by_text("http://games.test/play?level=2")).to_be_visible()
-            expect(page.get_by_role("button", name="This shouldn't be blocked")).to_be_visible()
-        finally:
-            chromium.close()
+    chromium = browser.browser_type.launch(  # type: ignore[attr-defined]
+        executable_path=str(CHROMIUM),
+        args=["--no-sandbox", "--disable-gpu", "--host-resolver-rules=MAP games.test 127.0.0.1"],
+    )
+    try:
+        page = chromium.new_page()
+        page.goto(f"http://games.test:{port}/play?level=2")
+        expect(page).to_have_url(f"{site}/blocked?url=http%3A%2F%2Fgames.test%2Fplay%3Flevel%3D2")
+        expect(page.get_by_text("http://games.test/play?level=2")).to_be_visible()
+        expect(page.get_by_role("button", name="This shouldn't be blocked")).to_be_visible()
+    finally:
+        chromium.close()
