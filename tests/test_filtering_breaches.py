@@ -18,7 +18,7 @@ from django.utils import timezone
 from safeschool.accounts.models import User
 from safeschool.accounts.roles import SAFEGUARDING_TEAM_ROLES
 from safeschool.audit.models import AuditEvent
-from safeschool.concerns.models import Concern, ConcernPupil
+from safeschool.concerns.models import Concern, ConcernPupil, ParentContact
 from safeschool.filtering import breaches
 from safeschool.filtering.models import Breach
 from safeschool.filterlog.models import FilterEvent
@@ -342,6 +342,32 @@ def test_raising_as_a_concern_links_a_filtering_breach_concern_about_the_pupil(
     assert AuditEvent.objects.filter(
         action="filtering.breach_raised", subject_id=str(breach.pk)
     ).exists()
+
+
+@pytest.mark.parametrize("informed", [True, False])
+def test_the_parents_informed_step_carries_over_to_the_concern(
+    breach: Breach, informed: bool
+) -> None:
+    if informed:
+        breaches.record_parents_informed(
+            user("dsl"), breach, informed=True, informed_on=TODAY, how="Mother, by phone"
+        )
+    else:
+        breaches.record_parents_informed(
+            user("dsl"), breach, informed=False, reason_not_informed="Police asked us to wait"
+        )
+    concern = breaches.raise_as_concern(user("dsl"), breach)
+    contact = ParentContact.objects.get(concern=concern)
+    assert contact.informed is informed
+    if informed:
+        assert (contact.informed_on, contact.who) == (TODAY, "Mother, by phone")
+    else:
+        assert contact.reason_not_informed == "Police asked us to wait"
+
+
+def test_no_parents_step_on_the_breach_leaves_the_concern_without_one(breach: Breach) -> None:
+    concern = breaches.raise_as_concern(user("dsl"), breach)
+    assert not ParentContact.objects.filter(concern=concern).exists()
 
 
 def test_a_breach_is_raised_as_a_concern_once(breach: Breach) -> None:

@@ -325,6 +325,16 @@ def raise_as_concern(
             occurred_at=breach.occurred_at,
         ),
     )
+    if breach.parents_informed is not None:
+        # The parents-informed step was taken on the breach: the concern records it too.
+        concern_services.record_parent_contact(
+            actor,
+            concern,
+            informed=breach.parents_informed,
+            informed_on=breach.parents_informed_on,
+            who=breach.parents_informed_how,
+            reason_not_informed=breach.parents_not_informed_reason,
+        )
     breach.concern = concern
     breach.save(update_fields=["concern"])
     _log("filtering.breach_raised", actor, breach, concern=concern.reference)
