@@ -39,8 +39,16 @@ from safeschool.eventlog import Encoded, Event, Sink, json_text
 from . import squidproto as proto
 
 # A block of lines that is ASCII with no quotes, backslashes or control characters (other than
-# the newlines between lines) can be answered and logged without escaping anything.
-_PLAIN_BLOCK = re.compile(rb'[^\x00-\x09\x0b-\x1f"\\\x7f-\xff]*')
+# the newlines between lines) can be answered and logged without escaping anything. Deleting
+# every such byte and finding nothing left is the quickest test.
+_PLAIN_BYTES = (
+    bytes(
+        b
+        for b in range(0x20, 0x7F)
+        if b not in (0x22, 0x5C)  # all printable ASCII but " and \
+    )
+    + b"\n"
+)
 _PLAIN_TEXT = re.compile(r'[^"\\\x00-\x1f\x7f\ud800-\udfff]*')
 _SCHEMES = frozenset({"http:", "https:", "ftp:"})
 _MEMO_LIMIT = 50_000  # authorities per group
@@ -145,7 +153,7 @@ class SquidHelper:
 
     def answer_block(self, block: bytes) -> bytes:
         """The reply lines for a block of complete request lines (each ending in a newline)."""
-        if self.external_acl or _PLAIN_BLOCK.fullmatch(block) is None:
+        if self.external_acl or block.translate(None, _PLAIN_BYTES):
             return b"".join(self.answer(line.rstrip(b"\r")) for line in block.split(b"\n")[:-1])
         policy = self.holder.policy
         if policy is None:

@@ -213,9 +213,17 @@ def test_remembered_answers_follow_the_schedule(tmp_path: Path) -> None:
     assert answers == [b"OK", b"ERR", b"ERR", b"OK"]
 
 
-def test_odd_spacing_takes_the_full_path(helper: SquidHelper) -> None:
-    """Double spaces or tabs between tokens are read as the full path reads them."""
-    lines = b"http://adult.test/  127.0.0.1/- - GET\nhttp://fine.example/\t127.0.0.1/-\t-\tGET\n"
+@pytest.mark.parametrize(
+    "lines",
+    [
+        b"http://adult.test/  127.0.0.1/- - GET\nhttp://fine.example/\t127.0.0.1/-\t-\tGET\n",
+        b'http://adult.test/"x\\y 127.0.0.1/- - GET\nhttp://fine.example/ 127.0.0.1/- - GET\n',
+        "http://adult.test/caf\u00e9 127.0.0.1/- - GET\n".encode(),
+    ],
+    ids=["spacing", "quotes", "non-ascii"],
+)
+def test_odd_lines_take_the_full_path(helper: SquidHelper, lines: bytes) -> None:
+    """Odd spacing, quotes, backslashes and non-ASCII are read as the full path reads them."""
     assert helper.answer_block(lines).splitlines() == [
         helper.answer(line).rstrip(b"\n") for line in lines.splitlines()
     ]
