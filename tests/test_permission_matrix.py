@@ -104,6 +104,12 @@ def _filter_group(oak: School) -> dict[str, Any]:
     return {"slug": "oakfield", "group_id": FilterGroup.objects.filter(school=oak)[0].pk}
 
 
+def _schedule(oak: School) -> dict[str, Any]:
+    from safeschool.filtering.models import Schedule
+
+    return {"slug": "oakfield", "schedule_id": Schedule.objects.get(school=oak, name="lunch").pk}
+
+
 def _unblock(oak: School) -> dict[str, Any]:
     from safeschool.filterlog.models import UnblockRequest
 
@@ -212,6 +218,8 @@ MATRIX: dict[str, tuple[Callable[[School], dict[str, Any]], dict[str, int]]] = {
     "filtering:sources": (SLUG, statuses(FILTER_READERS)),
     "filtering:propose": (SLUG, statuses(["technician"])),
     "filtering:schedule_new": (SLUG, statuses(["technician"])),
+    "filtering:schedule_change": (_schedule, statuses(["technician"])),
+    "filtering:schedule_remove": (_schedule, statuses(["technician"])),
     "filtering:group_settings": (_filter_group, statuses(["technician"])),
     "filtering:emergency": (SLUG, statuses(["dsl", "deputy", "technician"])),
     "filtering:decide": (_decide, POST_ONLY),

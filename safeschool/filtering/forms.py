@@ -7,6 +7,7 @@ from django import forms
 from safeschool.filtering.models import BlocklistSource, Change, FilterCategory, FilterGroup
 from safeschool.schools.models import School
 
+OWN_PAGE_KINDS = {"initial", "group_settings", "schedule_change", "schedule_remove"}
 WHEN = [
     ("always", "Always"),
     ("within", "Only during the schedule"),
@@ -17,7 +18,8 @@ WHEN = [
 class ProposalForm(forms.Form):
     kind = forms.ChoiceField(
         label="What kind of change",
-        choices=[c for c in Change.Kind.choices if c[0] not in {"initial", "group_settings"}],
+        # Group settings and schedules have their own pages, from the filtering page.
+        choices=[c for c in Change.Kind.choices if c[0] not in OWN_PAGE_KINDS],
     )
     group = forms.ModelChoiceField(
         queryset=FilterGroup.objects.none(),
@@ -148,18 +150,73 @@ DAYS = [
 ]
 
 
-class ScheduleForm(forms.Form):
-    name = forms.SlugField(max_length=40, help_text="A short name, such as lunch or break.")
+class ScheduleTimesForm(forms.Form):
+    """A schedule's days and times; the end must come after the start on the same day."""
+
     days = forms.MultipleChoiceField(
         choices=DAYS,
         widget=forms.CheckboxSelectMultiple,
         initial=["mon", "tue", "wed", "thu", "fri"],
+        error_messages={"required": "Choose at least one day."},
     )
-    start = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
-    end = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    start = forms.TimeField(
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text="24-hour time, such as 12:00.",
+        error_messages={
+            "required": "Enter the start time.",
+            "invalid": "Enter the start as a time of day, such as 12:00.",
+        },
+    )
+    end = forms.TimeField(
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text="When it stops, on the same day, such as 13:00.",
+        error_messages={
+            "required": "Enter the end time.",
+            "invalid": "Enter the end as a time of day, such as 13:00.",
+        },
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("start") and data.get("end") and data["start"] >= data["end"]:
-            raise forms.ValidationError("The end must be after the start.")
+            self.add_error("end", "The end must be after the start.")
         return data
+
+
+class ScheduleForm(ScheduleTimesForm):
+    """A new schedule (added at once: it changes nothing until a rule uses it)."""
+
+    field_order = ["name", "days", "start", "end"]
+
+    name = forms.SlugField(max_length=40, help_text="A short name, such as lunch or break.")
+
+
+class ScheduleChangeForm(ScheduleTimesForm):
+    """New days and times for a schedule, proposed for approval."""
+
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why the times change, for example a new lunchtime from next term.",
+        error_messages={"required": "Say why the change is needed."},
+    )
+    risk_assessment = forms.CharField(
+        label="Risk assessment",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What the groups using it can reach at the new times that they could not "
+        "before, and what reduces the risk.",
+        error_messages={"required": "Assess the risk of the change."},
+    )
+
+
+class ScheduleRemoveForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why the schedule is no longer needed.",
+        error_messages={"required": "Say why the change is needed."},
+    )
+    risk_assessment = forms.CharField(
+        label="Risk assessment",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Who could be affected, and what reduces the risk.",
+        error_messages={"required": "Assess the risk of the change."},
+    )

@@ -9,6 +9,7 @@ kept as a `PolicyVersion`. Nothing here is ever deleted: history is DfE standard
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -34,8 +35,26 @@ class FilterCategory(models.TextChoices):
     CHAT = "chat", "Chat and messaging"
 
 
+WEEK = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def describe_times(days: list[str], start: str, end: str) -> str:
+    """Days and times as people say them: "weekdays 12:00–13:00", "Mon, Wed 10:30–10:45"."""
+    ordered = [d for d in WEEK if d in days]
+    if ordered == WEEK:
+        when = "every day"
+    elif ordered == WEEK[:5]:
+        when = "weekdays"
+    elif ordered == WEEK[5:]:
+        when = "weekends"
+    else:
+        when = ", ".join(d.capitalize() for d in ordered)
+    return f"{when} {start}–{end}"
+
+
 class Schedule(models.Model):
-    """A named time rule, such as "lunch": weekdays 12:00–13:00."""
+    """A named time rule, such as "lunch": weekdays 12:00–13:00. Added directly (it changes
+    nothing until a rule uses it); changed or removed only through an approved `Change`."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
@@ -56,6 +75,18 @@ class Schedule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.days} {self.start:%H:%M}–{self.end:%H:%M})"
+
+    @property
+    def day_list(self) -> list[str]:
+        return [d for d in self.days.split(",") if d]
+
+    def times(self) -> dict[str, Any]:
+        """Days and times as a change's payload keeps them."""
+        return {"days": self.day_list, "start": f"{self.start:%H:%M}", "end": f"{self.end:%H:%M}"}
+
+    @property
+    def when(self) -> str:
+        return describe_times(self.day_list, f"{self.start:%H:%M}", f"{self.end:%H:%M}")
 
 
 class FilterGroup(models.Model):
@@ -182,6 +213,8 @@ class Change(models.Model):
         BLOCK_CATEGORY = "block_category", "Block a category"
         UNBLOCK_CATEGORY = "unblock_category", "Stop blocking a category"
         GROUP_SETTINGS = "group_settings", "Change a group's settings"
+        SCHEDULE_CHANGE = "schedule_change", "Change a schedule's days or times"
+        SCHEDULE_REMOVE = "schedule_remove", "Remove a schedule"
         INITIAL = "initial", "Set up the starting policy"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

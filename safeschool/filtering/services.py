@@ -6,6 +6,7 @@ Emergency blocks are applied and published at once, and flagged until approved a
 
 from __future__ import annotations
 
+import datetime
 import ipaddress
 from typing import Any
 
@@ -20,6 +21,7 @@ from safeschool.engine import PolicyError
 from safeschool.engine.normalise import normalise_entry
 from safeschool.filtering import snapshot
 from safeschool.filtering.models import (
+    WEEK,
     Change,
     FilterCategory,
     FilterGroup,
@@ -27,6 +29,7 @@ from safeschool.filtering.models import (
     ListEntry,
     PolicyVersion,
     Schedule,
+    describe_times,
 )
 from safeschool.schools.models import School
 
@@ -40,6 +43,7 @@ GROUP_FIELDS = {
     "youtube",
     "block_ip_urls",
 }
+SCHEDULE_KINDS = {K.SCHEDULE_CHANGE, K.SCHEDULE_REMOVE}
 
 
 def clean_entries(raw: list[str] | str) -> list[str]:
@@ -92,6 +96,10 @@ def _validate(
         if group is None or not payload or set(payload) - GROUP_FIELDS:
             raise ValidationError({"group": ["Choose the group and what to change."]})
         _check_addresses(str(payload.get("addresses", "")))
+    elif kind in SCHEDULE_KINDS:
+        if group is not None:
+            raise ValidationError({"group": ["A schedule is for the whole school, not a group."]})
+        payload = _validate_schedule_change(school, kind, payload)
     else:
         raise ValidationError({"kind": ["Unknown kind of change."]})
     return payload
@@ -108,6 +116,83 @@ def _validate_schedule(school: School, payload: dict[str, Any]) -> None:
         raise ValidationError({"schedule": ["Choose one of the school's schedules."]})
 
 
+def _validate_schedule_change(school: School, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload of a change to, or the removal of, one of the school's schedules: its name
+    and id, its days and times before, and (for a change) after."""
+    name = str(payload.get("schedule") or "")
+    schedule = Schedule.objects.filter(school=school, name=name).first()
+    if schedule is None:
+        raise ValidationError({"schedule": [f"There is no schedule called {name!r} here."]})
+    cleaned: dict[str, Any] = {
+        "schedule": schedule.name,
+        "schedule_id": str(schedule.pk),
+        "was": schedule.times(),
+    }
+    if kind == K.SCHEDULE_REMOVE:
+        _check_unused(schedule)
+        return cleaned
+    now = clean_times(payload.get("days"), payload.get("start"), payload.get("end"))
+    if now == cleaned["was"]:
+        raise ValidationError(
+            {"schedule": ["That is how the schedule is already: change its days or times."]}
+        )
+    return {**cleaned, **now}
+
+
+def clean_times(days: Any, start: Any, end: Any) -> dict[str, Any]:
+    """Days (in week order) and HH:MM times, or a ValidationError saying what is wrong."""
+    errors: dict[str, list[str]] = {}
+    if not isinstance(days, list | tuple) or not days:
+        errors["days"] = ["Choose at least one day."]
+    elif not all(isinstance(d, str) and d in WEEK for d in days):
+        errors["days"] = ["Days are mon, tue, wed, thu, fri, sat or sun."]
+    times = {}
+    for field, value in (("start", start), ("end", end)):
+        try:
+            times[field] = _hh_mm(value)
+        except ValueError:
+            errors[field] = ["Enter a time of day such as 12:30."]
+    if not errors and times["start"] >= times["end"]:
+        errors["end"] = ["The end must be after the start (on the same day)."]
+    if errors:
+        raise ValidationError(errors)
+    return {"days": [d for d in WEEK if d in days], **times}
+
+
+def _hh_mm(value: Any) -> str:
+    if isinstance(value, datetime.time):
+        return f"{value:%H:%M}"
+    if not isinstance(value, str):
+        raise ValueError(value)
+    return f"{datetime.datetime.strptime(value.strip(), '%H:%M').time():%H:%M}"
+
+
+def schedule_users(schedule: Schedule) -> list[GroupCategory]:
+    """The category rules that use the schedule, with their groups."""
+    return list(
+        GroupCategory.objects.filter(schedule=schedule)
+        .select_related("group")
+        .order_by("group__position", "group__name", "category")
+    )
+
+
+def _check_unused(schedule: Schedule) -> None:
+    rules = schedule_users(schedule)
+    if rules:
+        raise ValidationError({"schedule": [in_use_message(schedule, rules)]})
+
+
+def in_use_message(schedule: Schedule, rules: list[GroupCategory]) -> str:
+    by_group: dict[str, list[str]] = {}
+    for rule in rules:
+        by_group.setdefault(rule.group.label, []).append(str(rule.get_category_display()))
+    used = "; ".join(f"{label} ({', '.join(names)})" for label, names in by_group.items())
+    return (
+        f"The schedule {schedule.name} cannot be removed while rules use it: {used}. "
+        "Propose changes to those groups' categories so that no rule uses it first."
+    )
+
+
 def describe(kind: str, group: FilterGroup | None, payload: dict[str, Any]) -> str:
     who = f" for {group.label}" if group else " for everyone"
     if kind in {K.ALLOW, K.DENY}:
@@ -120,6 +205,12 @@ def describe(kind: str, group: FilterGroup | None, payload: dict[str, Any]) -> s
         when = payload.get("when", "always")
         timing = "" if when == "always" else f" ({when} {payload.get('schedule')})"
         return f"{K(kind).label}{who}: {label}{timing}"
+    if kind in SCHEDULE_KINDS:
+        was = describe_times(**payload["was"])
+        if kind == K.SCHEDULE_REMOVE:
+            return f"Remove the schedule {payload['schedule']} ({was})"
+        now = describe_times(payload["days"], payload["start"], payload["end"])
+        return f"Change the schedule {payload['schedule']} to {now} (was {was})"
     return f"Change settings{who}: {', '.join(sorted(payload))}"
 
 
@@ -191,7 +282,7 @@ def emergency_block(
         status=Change.Status.EMERGENCY,
         summary=("Emergency block: " + describe(K.DENY, group, payload))[:300],
     )
-    _apply(change)
+    _apply(change, actor)
     change.version = _publish(school, actor)
     change.save(update_fields=["version"])
     audit.record(
@@ -217,7 +308,7 @@ def approve(actor: Any, change: Change, comment: str = "") -> Change:
     if change.status == Change.Status.EMERGENCY:
         change.status = Change.Status.PUBLISHED  # already in force; now approved after the event
     elif change.status == Change.Status.PROPOSED:
-        _apply(change)
+        _apply(change, actor)
         change.version = _publish(change.school, actor)
         change.status = Change.Status.PUBLISHED
     else:
@@ -265,8 +356,9 @@ def _close_unblock_request(change: Change, allowed: bool) -> None:
     change_decided(change, allowed)
 
 
-def _apply(change: Change) -> None:
-    """Make the change to the policy rows (before publishing them)."""
+def _apply(change: Change, actor: Any) -> None:
+    """Make the change to the policy rows (before publishing them). A change that can no
+    longer be made raises ValidationError, and the caller's transaction changes nothing."""
     payload, group = change.payload, change.group
     if change.kind in {K.ALLOW, K.DENY}:
         existing = set(
@@ -289,13 +381,25 @@ def _apply(change: Change) -> None:
         ).delete()
     elif change.kind == K.BLOCK_CATEGORY:
         assert group is not None
-        schedule = Schedule.objects.filter(
-            school=change.school, name=payload.get("schedule")
-        ).first()
+        when = payload.get("when", "always")
+        schedule = None
+        if when != "always":
+            schedule = Schedule.objects.filter(
+                school=change.school, name=payload.get("schedule")
+            ).first()
+            if schedule is None:  # removed since the change was proposed
+                raise ValidationError(
+                    {
+                        "schedule": [
+                            f"The schedule {payload.get('schedule')} no longer exists, so this "
+                            "change cannot be made. Reject it and propose it again."
+                        ]
+                    }
+                )
         GroupCategory.objects.update_or_create(
             group=group,
             category=payload["category"],
-            defaults={"when": payload.get("when", "always"), "schedule": schedule},
+            defaults={"when": when, "schedule": schedule},
         )
     elif change.kind == K.UNBLOCK_CATEGORY:
         GroupCategory.objects.filter(group=group, category=payload["category"]).delete()
@@ -304,6 +408,49 @@ def _apply(change: Change) -> None:
         for name, value in payload.items():
             setattr(group, name, value)
         group.save()
+    elif change.kind in SCHEDULE_KINDS:
+        _apply_schedule(change, actor)
+
+
+def _apply_schedule(change: Change, actor: Any) -> None:
+    payload = change.payload
+    schedule = (
+        Schedule.objects.select_for_update()
+        .filter(school=change.school, pk=payload["schedule_id"])
+        .first()
+    )
+    if schedule is None:
+        raise ValidationError(
+            {
+                "schedule": [
+                    f"The schedule {payload['schedule']} has been removed since this change "
+                    "was proposed, so it cannot be made."
+                ]
+            }
+        )
+    was = schedule.times()
+    if change.kind == K.SCHEDULE_REMOVE:
+        _check_unused(schedule)  # a rule may have started using it since the proposal
+        audit.record(
+            "filtering.schedule_removed",
+            actor=actor,
+            school=change.school,
+            subject=schedule,
+            data={"change": str(change.pk), "name": schedule.name, "was": was},
+        )
+        schedule.delete()
+        return
+    schedule.days = ",".join(payload["days"])
+    schedule.start = datetime.time.fromisoformat(payload["start"])
+    schedule.end = datetime.time.fromisoformat(payload["end"])
+    schedule.save(update_fields=["days", "start", "end"])
+    audit.record(
+        "filtering.schedule_changed",
+        actor=actor,
+        school=change.school,
+        subject=schedule,
+        data={"change": str(change.pk), "name": schedule.name, "was": was, "now": schedule.times()},
+    )
 
 
 def _publish(school: School, actor: Any) -> PolicyVersion:
@@ -326,12 +473,18 @@ def can_decide(actor: Any, change: Change) -> bool:
 def add_schedule(
     actor: Any, school: School, *, name: str, days: list[str], start: Any, end: Any
 ) -> Schedule:
-    """A new named time rule. It changes nothing until an approved change uses it."""
+    """A new named time rule, added at once: it changes nothing until an approved change uses
+    it. Changing or removing one is a `Change` (SCHEDULE_CHANGE, SCHEDULE_REMOVE)."""
     require(actor, school, Capability.FILTERING_CHANGE)
     if Schedule.objects.filter(school=school, name=name).exists():
         raise ValidationError({"name": ["There is already a schedule with that name."]})
+    times = clean_times(days, start, end)
     schedule = Schedule.objects.create(
-        school=school, name=name, days=",".join(days), start=start, end=end
+        school=school,
+        name=name,
+        days=",".join(times["days"]),
+        start=datetime.time.fromisoformat(times["start"]),
+        end=datetime.time.fromisoformat(times["end"]),
     )
     audit.record(
         "filtering.schedule_added",

@@ -16,6 +16,16 @@ urlpatterns = [
     path(base + "changes/<uuid:change_id>/<slug:decision>/", views.decide, name="decide"),
     path(base + "sources/", views.source_list, name="sources"),
     path(base + "schedules/new/", views.schedule_new, name="schedule_new"),
+    path(
+        base + "schedules/<uuid:schedule_id>/change/",
+        views.schedule_change,
+        name="schedule_change",
+    ),
+    path(
+        base + "schedules/<uuid:schedule_id>/remove/",
+        views.schedule_remove,
+        name="schedule_remove",
+    ),
 ]
 
 # Filtering checks and the annual review (DfE standard 2).

@@ -19,7 +19,9 @@ from safeschool.filtering.forms import (
     EmergencyForm,
     GroupSettingsForm,
     ProposalForm,
+    ScheduleChangeForm,
     ScheduleForm,
+    ScheduleRemoveForm,
     SourceForm,
 )
 from safeschool.filtering.illegal import illegal_layer_status
@@ -54,7 +56,10 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
                 school=school, status__in=[Change.Status.PROPOSED, Change.Status.EMERGENCY]
             ),
             "illegal": illegal_layer_status(),
-            "schedules": Schedule.objects.filter(school=school),
+            "schedules": [
+                (schedule, services.schedule_users(schedule))
+                for schedule in Schedule.objects.filter(school=school)
+            ],
             "review_due": review_reminder(school),
         },
     )
@@ -249,3 +254,79 @@ def schedule_new(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(request, "Schedule added. Use it in a proposed category change.")
             return redirect("filtering:overview", slug=school.slug)
     return render_school(request, school, "filtering/schedule_new.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def schedule_change(request: HttpRequest, slug: str, schedule_id: str) -> HttpResponse:
+    """Propose new days or times for a schedule; they apply once someone else approves."""
+    school = get_school_for(request.user, slug)
+    require(request.user, school, Capability.FILTERING_CHANGE)
+    schedule = get_object_or_404(Schedule, school=school, pk=schedule_id)
+    form = ScheduleChangeForm(
+        request.POST or None,
+        initial={"days": schedule.day_list, "start": schedule.start, "end": schedule.end},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        payload = {
+            "schedule": schedule.name,
+            "days": data["days"],
+            "start": f"{data['start']:%H:%M}",
+            "end": f"{data['end']:%H:%M}",
+        }
+        done = _propose_schedule(request, school, form, Change.Kind.SCHEDULE_CHANGE, payload)
+        if done:
+            return done
+    return _schedule_page(request, "filtering/schedule_change.html", form, schedule)
+
+
+@require_http_methods(["GET", "POST"])
+def schedule_remove(request: HttpRequest, slug: str, schedule_id: str) -> HttpResponse:
+    """Propose removing a schedule that no rule uses; it goes once someone else approves."""
+    school = get_school_for(request.user, slug)
+    require(request.user, school, Capability.FILTERING_CHANGE)
+    schedule = get_object_or_404(Schedule, school=school, pk=schedule_id)
+    form = ScheduleRemoveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        payload = {"schedule": schedule.name}
+        done = _propose_schedule(request, school, form, Change.Kind.SCHEDULE_REMOVE, payload)
+        if done:
+            return done
+    return _schedule_page(request, "filtering/schedule_remove.html", form, schedule)
+
+
+def _propose_schedule(
+    request: HttpRequest, school: Any, form: Any, kind: str, payload: dict[str, Any]
+) -> HttpResponse | None:
+    """Propose the change and go to it; or put the service's errors on the form (None)."""
+    try:
+        change = services.propose(
+            request.user,
+            school,
+            kind=kind,
+            payload=payload,
+            reason=form.cleaned_data["reason"],
+            risk_assessment=form.cleaned_data["risk_assessment"],
+        )
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return None
+    messages.success(request, "Proposed. It takes effect once someone else approves it.")
+    return redirect("filtering:change", slug=school.slug, change_id=change.pk)
+
+
+def _schedule_page(
+    request: HttpRequest, template: str, form: Any, schedule: Schedule
+) -> HttpResponse:
+    users = services.schedule_users(schedule)
+    return render_school(
+        request,
+        schedule.school,
+        template,
+        {
+            "form": form,
+            "schedule": schedule,
+            "users": users,
+            "in_use": services.in_use_message(schedule, users) if users else "",
+        },
+    )
