@@ -3,7 +3,9 @@
 The policy in force is these rows; every change to them is a `Change` that was proposed with a
 reason and a risk assessment and approved by someone else (or published as an emergency block
 and approved after the event). Each publication writes a snapshot for the filter daemons and is
-kept as a `PolicyVersion`. Nothing here is ever deleted: history is DfE standard 1's record.
+kept as a `PolicyVersion`. Changes and versions are never deleted: they are DfE standard 1's
+record. Rows of the policy itself (a list entry, a schedule) are removed only by an approved
+change, which records what was removed.
 """
 
 from __future__ import annotations
