@@ -71,6 +71,15 @@ class ReplyCache:
 
     def get(self, key: bytes, ident: int, question: bytes) -> bytes | None:
         """A fresh copy of the cached reply for this query, or None when absent or expired."""
+        found = self.lookup(key, ident, question)
+        return None if found is None else found[0]
+
+    def lookup(self, key: bytes, ident: int, question: bytes) -> tuple[bytes, float] | None:
+        """As `get`, with the clock time until which that copy stays exactly right.
+
+        That is the moment its TTLs would next be lowered by a second, or the entry's expiry
+        if sooner: until then, `get` would return the same bytes.
+        """
         entry = self._entries.get(key)
         if entry is None:
             return None
@@ -85,4 +94,4 @@ class ReplyCache:
         if elapsed:
             for position, ttl in zip(entry.positions, entry.ttls, strict=True):
                 _TTL.pack_into(out, position, max(ttl - elapsed, 0))
-        return bytes(out)
+        return bytes(out), min(entry.stored + elapsed + 1, entry.expires)

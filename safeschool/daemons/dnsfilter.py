@@ -3,6 +3,9 @@
 The policy's decision is turned into an answer here: blocked names get NXDOMAIN or the block
 page's address, safe-search names a CNAME to the safe host (followed through the upstream
 resolver), and everything else the upstream's reply, from the cache when it is fresh.
+
+In front of all that sits a memory of whole replies, so that a packet seen before costs one
+dictionary lookup (see `DnsFilter.burst`).
 """
 
 from __future__ import annotations
@@ -10,17 +13,23 @@ from __future__ import annotations
 import ipaddress
 import struct
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from safeschool.engine import ALLOW, BLOCK, Decision, Policy, PolicyHolder
-from safeschool.eventlog import Sink
+from safeschool.eventlog import Sink, json_text
 
 from . import dnswire as wire
 from .dnscache import ReplyCache
 
 BLOCK_TTL = 60
-MEMO_SIZE = 200_000
+MEMO_SIZE = 100_000
+"""Replies remembered, all client groups together; the memory starts afresh when full."""
+CLIENTS_SIZE = 65_536
+"""Client addresses whose group is remembered."""
+FOREVER = float("inf")
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,57 @@ class Forward:
     cname: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class _Rebuild:
+    """How to renew a remembered answer that came from the cache, once its second is over."""
+
+    query: wire.Query
+    key: bytes
+    """The cache key (the lower-cased question asked upstream)."""
+    question: bytes
+    """The question asked upstream as it goes into the copy from the cache."""
+    target: str | None = None
+    """For safe search: the safe host the CNAME points to."""
+
+
+Entry = tuple[bytes, bytes | None, float, _Rebuild | None]
+"""A remembered reply: the reply after its 2-byte ID; the end of its event (None when it is not
+logged); the cache-clock time it is good until; how to renew it (None for blocks)."""
+
+
+class _Client:
+    """One client address: its group's remembered replies and its event text."""
+
+    __slots__ = ("memo", "own", "text")
+
+    def __init__(self, memo: dict[bytes, Entry], text: bytes) -> None:
+        self.memo = memo
+        self.own: dict[bytes, Entry] | None = None
+        """Replies only this client may be given (a block page address naming the client)."""
+        self.text = text
+        """``"<address>",``: the client's part of an event."""
+
+
+@dataclass(frozen=True, slots=True)
+class Burst:
+    """Answering a burst of UDP packets (see `DnsFilter.burst`).
+
+    `answer` takes a packet and the client's address. The other fields let a server loop
+    answer a remembered packet itself, without the call: ``known = clients.get(address)``;
+    then, when ``entry = known.memo.get(packet[2:])`` is not None and ``entry[2] > now``,
+    the reply is ``packet[:2] + entry[0]``, and unless ``entry[1]`` is None the event
+    ``start + known.text + entry[1]`` goes to `append`. Anything else goes to `answer`.
+    """
+
+    answer: Callable[[bytes, str], bytes | Forward | None]
+    clients: dict[str, _Client]
+    now: float
+    """The cache clock's time, read at the start of the burst."""
+    start: bytes
+    """The start of every event in the burst (the time, the source)."""
+    append: Callable[[bytes], None]
+
+
 class DnsFilter:
     """Answers queries from the policy in force, the cache, or (via Forward) the upstream."""
 
@@ -56,22 +116,89 @@ class DnsFilter:
         *,
         block: BlockSettings | None = None,
         log_allowed: bool = True,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.holder = holder
         self.cache = cache
         self.events = events
         self.block = block or BlockSettings()
         self.log_allowed = log_allowed
-        self._memo: dict[tuple[str, str], Decision] = {}
-        self._memo_policy: Policy | None = None
-        self._memo_second = 0
+        self.clock = clock
+        """Wall-clock time: events are stamped with it, and schedules change on its minutes."""
         self._addresses: dict[str, tuple[bytes | None, bytes | None]] = {}
+        self._policy: Policy | None = None
+        self._minute = -1
+        self._clients: dict[str, _Client] = {}
+        self._groups: dict[int, dict[bytes, Entry]] = {}
+        self._remembered = 0
 
     def answer(self, data: bytes, client: str, stream: bool = False) -> bytes | Forward | None:
         """The reply to one packet, a Forward job, or None when it should be dropped.
 
-        `stream` is for TCP, where answers are never truncated.
+        `stream` is for TCP, where answers are never truncated (and never remembered).
         """
+        if stream:
+            wall = self.clock()
+            return self._compute(data, client, True, self._event_start(wall), False)
+        return self.burst().answer(data, client)
+
+    def burst(self) -> Burst:
+        """What answers UDP packets as `answer` does, for the next few milliseconds.
+
+        The clocks are read once for the whole burst. Replies are remembered per client group
+        and per packet after its ID (flags, question exactly as spelled, EDNS), so a packet
+        seen before is answered with its new ID and the remembered rest. Blocks and safe-search
+        answers are good until the policy is replaced or the minute changes (schedules are
+        minute-granular); answers from the cache until their TTLs would next be lowered, or
+        they expire, and then they are renewed from the cache.
+        """
+        wall = self.clock()
+        now = self.cache.clock()
+        policy = self.holder.policy
+        minute = int(wall // 60)
+        if policy is not self._policy or minute != self._minute:
+            self._forget()
+            self._policy, self._minute = policy, minute
+        clients = self._clients
+        start = self._event_start(wall)
+        append = self.events.append
+        compute = self._compute
+        renew = self._renew
+
+        def answer(data: bytes, client: str) -> bytes | Forward | None:
+            known = clients.get(client)
+            if known is not None:
+                key = data[2:]
+                memo = known.memo
+                entry = memo.get(key)
+                if entry is None and known.own is not None:
+                    memo = known.own
+                    entry = memo.get(key)
+                if entry is not None:
+                    if entry[2] <= now:
+                        entry = renew(memo, key, entry)
+                    if entry is not None:
+                        if entry[1] is not None:
+                            append(start + known.text + entry[1])
+                        return data[:2] + entry[0]
+            return compute(data, client, False, start, True)
+
+        return Burst(answer, clients, now, start, append)
+
+    def _forget(self) -> None:
+        """Drop every remembered reply and client group (in place: bursts hold the dicts)."""
+        self._clients.clear()
+        self._groups.clear()
+        self._remembered = 0
+
+    @staticmethod
+    def _event_start(wall: float) -> bytes:
+        return b'{"t":%.3f,"src":"dns","client":' % wall
+
+    def _compute(
+        self, data: bytes, client: str, stream: bool, start: bytes, remember: bool
+    ) -> bytes | Forward | None:
+        """The whole way: read the packet, decide, log, answer; remember the answer."""
         try:
             query = wire.parse_query(data)
         except (wire.WireError, struct.error, UnicodeDecodeError):
@@ -80,40 +207,87 @@ class DnsFilter:
             query = replace(query, udp_size=65535)
         if query.flags & wire.OPCODE_MASK:
             return wire.rcode_reply(query, wire.NOTIMP)
-        decision = self._decide(query.name, client)
-        if decision is None:
-            return wire.rcode_reply(query, wire.SERVFAIL)
-        self._log(query, client, decision)
-        if decision.action == BLOCK:
-            return self._blocked(query, decision)
-        if decision.cname:
-            return self._safe_search(query, decision.cname)
-        key = query.question.lower()
-        cached = self.cache.get(key, query.id, query.question)
-        if cached is not None:
-            return self.fit(query, cached)
-        return Forward(query, data, key)
-
-    def _decide(self, name: str, client: str) -> Decision | None:
-        """The policy's decision, remembered for up to a second per name and client.
-
-        Schedules change on the minute, so a second's memory changes no answer; a new policy
-        starts with an empty memory.
-        """
         policy = self.holder.policy
         if policy is None:
+            return wire.rcode_reply(query, wire.SERVFAIL)
+        decision = policy.decide_dns(query.name, client)
+        tail = self._event_end(query, decision)
+        if tail is not None:
+            self.events.append(start + json_text(client) + b"," + tail)
+        rebuild = None
+        if decision.action == BLOCK:
+            reply, until = self._blocked(query, decision), FOREVER
+        elif decision.cname:
+            question = wire.encode_name(decision.cname) + struct.pack(
+                "!HH", query.qtype, query.qclass
+            )
+            rebuild = _Rebuild(query, question.lower(), question, decision.cname)
+            found = self._from_cache(rebuild)
+            if found is None:
+                header = wire.HEADER.pack(0, wire.RD, 1, 0, 0, 0)
+                return Forward(query, header + question, rebuild.key, decision.cname)
+            reply, until = found
+        else:
+            rebuild = _Rebuild(query, query.question.lower(), query.question)
+            found = self._from_cache(rebuild)
+            if found is None:
+                return Forward(query, data, rebuild.key)
+            reply, until = found
+        if remember and policy is self._policy:
+            self._remember(data[2:], client, policy, decision, (reply[2:], tail, until, rebuild))
+        return reply
+
+    def _from_cache(self, rebuild: _Rebuild) -> tuple[bytes, float] | None:
+        """The answer from the cache and how long it stays exact, or None on a miss."""
+        query = rebuild.query
+        found = self.cache.lookup(rebuild.key, query.id, rebuild.question)
+        if found is None:
             return None
-        second = int(time.monotonic())
-        if policy is not self._memo_policy or second != self._memo_second:
-            self._memo.clear()
-            self._memo_policy, self._memo_second = policy, second
-        key = (name, client)
-        decision = self._memo.get(key)
-        if decision is None:
-            if len(self._memo) >= MEMO_SIZE:
-                self._memo.clear()
-            decision = self._memo[key] = policy.decide_dns(name, client)
-        return decision
+        reply, until = found
+        if rebuild.target is not None:
+            reply = self._spliced(query, rebuild.target, reply)
+        return self.fit(query, reply), until
+
+    def _renew(self, memo: dict[bytes, Entry], key: bytes, entry: Entry) -> Entry | None:
+        """A remembered answer from the cache, past its second: the cache's copy as it is now.
+
+        The decision (and so the event) still stands: only a new policy or minute changes it,
+        and either empties the memory. None when the cache no longer has it (the upstream is
+        asked again, the whole way).
+        """
+        rebuild = entry[3]
+        found = None if rebuild is None else self._from_cache(rebuild)
+        if found is None:
+            del memo[key]
+            self._remembered -= 1
+            return None
+        reply, until = found
+        renewed = memo[key] = (reply[2:], entry[1], until, rebuild)
+        return renewed
+
+    def _remember(
+        self, key: bytes, client: str, policy: Policy, decision: Decision, entry: Entry
+    ) -> None:
+        if self._remembered >= MEMO_SIZE or len(self._clients) >= CLIENTS_SIZE:
+            self._forget()
+        known = self._clients.get(client)
+        if known is None:
+            group = policy.group_for(client, None, datetime.now())
+            memo = self._groups.setdefault(id(group), {})
+            known = self._clients[client] = _Client(memo, json_text(client) + b",")
+        memo = known.memo
+        if decision.action == BLOCK and decision.redirect:
+            # The block page's address comes from its URL, which may name the client (%a):
+            # then the answer is this client's alone. (Also when the client's address merely
+            # appears in it: that only costs sharing.)
+            server = "/".join(decision.redirect.split("/", 3)[:3])
+            if client in server:
+                if known.own is None:
+                    known.own = {}
+                memo = known.own
+        if key not in memo:
+            self._remembered += 1
+        memo[key] = entry
 
     def upstream_reply(self, job: Forward, reply: bytes) -> bytes:
         """The answer to the client, given the upstream's reply to a Forward job."""
@@ -172,15 +346,6 @@ class DnsFilter:
             ipaddress.IPv6Address(ipv6).packed if ipv6 else None,
         )
 
-    def _safe_search(self, query: wire.Query, target: str) -> bytes | Forward:
-        question = wire.encode_name(target) + struct.pack("!HH", query.qtype, query.qclass)
-        key = question.lower()
-        cached = self.cache.get(key, query.id, question)
-        if cached is not None:
-            return self.fit(query, self._spliced(query, target, cached))
-        header = wire.HEADER.pack(0, wire.RD, 1, 0, 0, 0)
-        return Forward(query, header + question, key, target)
-
     def _spliced(self, query: wire.Query, target: str, reply: bytes) -> bytes:
         """CNAME from the asked name to the safe host, then the upstream's records for it."""
         try:
@@ -190,21 +355,17 @@ class DnsFilter:
         cname = wire.record(b"\xc0\x0c", wire.TYPE_CNAME, BLOCK_TTL, wire.encode_name(target))
         return wire.answer_reply(query, [cname, *(r.encode() for r in records)], rcode)
 
-    def _log(self, query: wire.Query, client: str, decision: Decision) -> None:
+    def _event_end(self, query: wire.Query, decision: Decision) -> bytes | None:
+        """The event's fields after the time and client, as JSON text (None: not logged)."""
         if decision.action == ALLOW and not self.log_allowed:
-            return
-        self.events.append(
-            {
-                "t": time.time(),
-                "src": "dns",
-                "client": client,
-                "host": query.name,
-                "qtype": query.qtype,
-                "action": decision.action,
-                "category": decision.category,
-                "group": decision.group,
-                "rule": decision.rule,
-            }
+            return None
+        return b'"host":%s,"qtype":%d,"action":%s,"category":%s,"group":%s,"rule":%s}' % (
+            json_text(query.name),
+            query.qtype,
+            json_text(decision.action),
+            json_text(decision.category),
+            json_text(decision.group),
+            json_text(decision.rule),
         )
 
 

@@ -188,3 +188,34 @@ def test_decisions_are_logged(dns_server: RunningDns) -> None:
         ("fine.example.test", "allow"),
     ]
     assert events[0]["category"] == "adult" and events[0]["group"] == "pupils"
+
+
+def test_remembered_answers_are_right_and_logged_every_time(dns_server: RunningDns) -> None:
+    """Repeats are answered from the filter's memory of replies, in the UDP loop itself."""
+    for _ in range(3):
+        assert answers(ask(dns_server, "adult.test")) == ["127.0.0.1"]
+        allowed = ask(dns_server, "Fine.Example.Test")
+        assert answers(allowed)[0].startswith("192.0.2.")
+        assert allowed.question[0].name.to_text() == "Fine.Example.Test."
+        staff = ask(dns_server, "social.test", source="127.0.0.2")
+        assert answers(staff)[0].startswith("192.0.2.")
+        assert answers(ask(dns_server, "social.test")) == ["127.0.0.1"]
+    stop_process(dns_server.process)
+    events = [r.event for _, read in iter_spool(dns_server.spool, {}) for r in read.records]
+    assert [(e["host"], e["client"], e["action"]) for e in events] == [
+        ("adult.test", "127.0.0.1", "block"),
+        ("fine.example.test", "127.0.0.1", "allow"),
+        ("social.test", "127.0.0.2", "allow"),
+        ("social.test", "127.0.0.1", "block"),
+    ] * 3
+    assert set(events[0]) == {
+        "t",
+        "src",
+        "client",
+        "host",
+        "qtype",
+        "action",
+        "category",
+        "group",
+        "rule",
+    }
