@@ -73,14 +73,15 @@ logged); the cache-clock time it is good until; how to renew it (None for blocks
 
 
 class _Client:
-    """One client address: its group's remembered replies and its event text."""
+    """One client address: the replies it may be given, and its part of an event."""
 
     __slots__ = ("memo", "own", "text")
 
     def __init__(self, memo: dict[bytes, Entry], text: bytes) -> None:
         self.memo = memo
-        self.own: dict[bytes, Entry] | None = None
-        """Replies only this client may be given (a block page address naming the client)."""
+        """Remembered replies: its group's, shared, unless `own`."""
+        self.own = False
+        """True once the client has a memory of its own (see `DnsFilter._remember`)."""
         self.text = text
         """``"<address>",``: the client's part of an event."""
 
@@ -169,14 +170,10 @@ class DnsFilter:
             known = clients.get(client)
             if known is not None:
                 key = data[2:]
-                memo = known.memo
-                entry = memo.get(key)
-                if entry is None and known.own is not None:
-                    memo = known.own
-                    entry = memo.get(key)
+                entry = known.memo.get(key)
                 if entry is not None:
                     if entry[2] <= now:
-                        entry = renew(memo, key, entry)
+                        entry = renew(known.memo, key, entry)
                     if entry is not None:
                         if entry[1] is not None:
                             append(start + known.text + entry[1])
@@ -275,16 +272,14 @@ class DnsFilter:
             group = policy.group_for(client, None, datetime.now())
             memo = self._groups.setdefault(id(group), {})
             known = self._clients[client] = _Client(memo, json_text(client) + b",")
-        memo = known.memo
-        if decision.action == BLOCK and decision.redirect:
+        if decision.action == BLOCK and decision.redirect and not known.own:
             # The block page's address comes from its URL, which may name the client (%a):
-            # then the answer is this client's alone. (Also when the client's address merely
-            # appears in it: that only costs sharing.)
+            # then this client's answers are kept apart from its group's. (Also when the
+            # client's address merely appears in it: that only costs sharing.)
             server = "/".join(decision.redirect.split("/", 3)[:3])
             if client in server:
-                if known.own is None:
-                    known.own = {}
-                memo = known.own
+                known.memo, known.own = {}, True
+        memo = known.memo
         if key not in memo:
             self._remembered += 1
         memo[key] = entry
