@@ -149,14 +149,14 @@ class DnsFilter:
         The clocks are read once for the whole burst. Replies are remembered per client group
         and per packet after its ID (flags, question exactly as spelled, EDNS), so a packet
         seen before is answered with its new ID and the remembered rest. Blocks and safe-search
-        answers are good until the policy is replaced or the minute changes (schedules are
-        minute-granular); answers from the cache until their TTLs would next be lowered, or
-        they expire, and then they are renewed from the cache.
+        answers are good until the policy is replaced or, when it has schedules, the minute
+        changes (schedules are minute-granular); answers from the cache until their TTLs would
+        next be lowered, or they expire, and then they are renewed from the cache.
         """
         wall = self.clock()
         now = self.cache.clock()
         policy = self.holder.policy
-        minute = int(wall // 60)
+        minute = int(wall // 60) if policy is not None and policy.timed else 0
         if policy is not self._policy or minute != self._minute:
             self._forget()
             self._policy, self._minute = policy, minute
