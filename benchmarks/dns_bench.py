@@ -6,6 +6,10 @@
 The query mix is 40 % blocked names, 50 % allowed names (answered from the cache after their
 first lookup) and 10 % safe-search names. Throughput is dnsperf's unlimited run; p99 latency is
 a second dnsperf run at a fixed rate (`--rate`, the same for both) with per-query output.
+Peak memory is the sum of each process's peak resident size (VmHWM), so pages the DNS
+filter's workers share with the process that loaded the policy are counted once per process;
+"in use" is the sum of the processes' proportional set sizes (shared pages split between
+them) at the end of the run.
 SafeSchool runs with event logging on (every query, allowed ones included). The upstream is a
 small in-process resolver; it is only asked on cache misses.
 """
@@ -87,6 +91,19 @@ def peak_memory_kib(pids: list[int]) -> int:
     return total
 
 
+def proportional_memory_kib(pids: list[int]) -> int:
+    """Memory in use now, with each page shared between processes split between them (PSS)."""
+    total = 0
+    for pid in pids:
+        try:
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        found = re.search(r"^Pss:\s+(\d+)", rollup, re.M)
+        total += int(found.group(1)) if found else 0
+    return total
+
+
 def children_of(pid: int) -> list[int]:
     result = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False)
     return [int(p) for p in result.stdout.split()]
@@ -146,7 +163,9 @@ def measure(
         dnsperf(port, queries, 3)  # warm the caches
         report = dnsperf(port, queries, args.seconds)
         latency = dnsperf(port, queries, 5, rate=args.rate)
-        memory = peak_memory_kib([process.pid, *children_of(process.pid)])
+        pids = [process.pid, *children_of(process.pid)]
+        memory = peak_memory_kib(pids)
+        in_use = proportional_memory_kib(pids)
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -155,12 +174,14 @@ def measure(
         "lost": lost(report),
         "p99_ms": p99_ms(latency),
         "peak_mib": memory / 1024,
+        "pss_mib": in_use / 1024,
         "start_s": load_seconds,
     }
     print(
         f"{name:12} {result['qps']:>10.0f} q/s  lost {result['lost']:<16} "
         f"p99 {result['p99_ms']:.2f} ms at {args.rate} q/s  peak memory "
-        f"{result['peak_mib']:.0f} MiB  ready after {load_seconds:.1f} s",
+        f"{result['peak_mib']:.0f} MiB (in use at the end {result['pss_mib']:.0f} MiB PSS)  "
+        f"ready after {load_seconds:.1f} s",
         flush=True,
     )
     return result
