@@ -73,6 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         holder = open_policy(args.policy)
+        # Watching starts from the file just loaded, before anyone is told we are listening:
+        # a policy published from then on is always picked up.
+        watcher = PolicyWatcher(holder)
         upstream = parse_hostport(args.upstream)
         udp, tcp = bind_sockets(*parse_hostport(args.listen))
     except (PolicyError, OSError, ValueError) as exc:
@@ -81,13 +84,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     host, port = udp.getsockname()[:2]
     print(f"SafeSchool DNS filter listening on {host}:{port} (UDP and TCP)", flush=True)
     if args.processes <= 1:
-        return _worker(args, holder, udp, tcp, upstream)
-    return _supervise(args, holder, udp, tcp, upstream)
+        return _worker(args, holder, watcher, udp, tcp, upstream)
+    return _supervise(args, holder, watcher, udp, tcp, upstream)
 
 
 def _worker(
     args: argparse.Namespace,
     holder: PolicyHolder,
+    watcher: PolicyWatcher,
     udp: socket.socket,
     tcp: socket.socket,
     upstream: tuple[str, int],
@@ -108,7 +112,7 @@ def _worker(
     )
     loop = UdpLoop(udp, upstream, dns, timeout=args.timeout)
     server = TcpServer(tcp, upstream, dns, timeout=args.timeout)
-    watcher = PolicyWatcher(holder).start()
+    watcher.start()
     threading.Thread(target=server.serve, name="dns-tcp", daemon=True).start()
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -129,6 +133,7 @@ def _worker(
 def _supervise(
     args: argparse.Namespace,
     holder: PolicyHolder,
+    watcher: PolicyWatcher,
     udp: socket.socket,
     tcp: socket.socket,
     upstream: tuple[str, int],
@@ -140,7 +145,7 @@ def _supervise(
         if pid == 0:
             code = 1
             try:
-                code = _worker(args, holder, udp, tcp, upstream)
+                code = _worker(args, holder, watcher, udp, tcp, upstream)
             finally:
                 os._exit(code)
         children.append(pid)

@@ -7,12 +7,15 @@ by one thread per connection.
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import logging
 import secrets
 import select
 import selectors
 import socket
 import struct
+import sys
 import threading
 import time
 from collections import deque
@@ -23,6 +26,8 @@ from .dnswire import HEADER
 
 log = logging.getLogger(__name__)
 BURST = 64
+SLOT = 4096
+"""Largest datagram read from a client (longer ones are cut, as `recvfrom(4096)` would)."""
 TCP_IDLE = 10.0
 
 
@@ -60,6 +65,162 @@ def bind_sockets(host: str, port: int) -> tuple[socket.socket, socket.socket]:
     raise OSError(f"no free port on {host} for both UDP and TCP")
 
 
+class _Iovec(ctypes.Structure):
+    _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
+
+
+class _Msghdr(ctypes.Structure):
+    _fields_ = [
+        ("name", ctypes.c_void_p),
+        ("namelen", ctypes.c_uint32),
+        ("iov", ctypes.c_void_p),
+        ("iovlen", ctypes.c_size_t),
+        ("control", ctypes.c_void_p),
+        ("controllen", ctypes.c_size_t),
+        ("flags", ctypes.c_int),
+    ]
+
+
+class _Mmsghdr(ctypes.Structure):
+    _fields_ = [("hdr", _Msghdr), ("len", ctypes.c_uint)]
+
+
+_NAME = 28  # sizeof(struct sockaddr_in6), room for either family
+
+
+class BatchIO:
+    """A burst of datagrams in one system call each way: Linux's recvmmsg and sendmmsg.
+
+    Called through ctypes on fixed buffers: `receive` fills up to `size` slots, and the
+    packets, their lengths and their senders are read from the buffers; `send` copies the
+    replies into send slots addressed to the senders of the given receive slots. The senders'
+    addresses are only valid until the next `receive`.
+    """
+
+    def __init__(self, sock: socket.socket, size: int = BURST) -> None:
+        if not sys.platform.startswith("linux") or sock.family not in (
+            socket.AF_INET,
+            socket.AF_INET6,
+        ):
+            raise OSError("recvmmsg and sendmmsg are only used on Linux, for IP sockets")
+        if ctypes.sizeof(ctypes.c_void_p) != 8 or ctypes.sizeof(ctypes.c_size_t) != 8:
+            raise OSError("recvmmsg and sendmmsg are only used on 64-bit systems")
+        libc = ctypes.CDLL(None, use_errno=True)
+        self._recvmmsg = libc.recvmmsg
+        self._recvmmsg.argtypes = [
+            ctypes.c_int,
+            ctypes.c_void_p,
+            ctypes.c_uint,
+            ctypes.c_int,
+            ctypes.c_void_p,
+        ]
+        self._recvmmsg.restype = ctypes.c_int
+        self._sendmmsg = libc.sendmmsg
+        self._sendmmsg.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_uint, ctypes.c_int]
+        self._sendmmsg.restype = ctypes.c_int
+        self.sock = sock
+        self.size = size
+        self.v4 = sock.family == socket.AF_INET
+        namelen = 16 if self.v4 else _NAME
+        # The part of a sender's address that names the client: IPv4 address, or IPv6
+        # address and scope.
+        self.key = (4, 8) if self.v4 else (8, 28)
+        self._fd = sock.fileno()
+        # Buffers (kept referenced here for as long as the kernel may use them).
+        self._in = ctypes.create_string_buffer(size * SLOT)
+        self._out = ctypes.create_string_buffer(size * SLOT)
+        self._names = ctypes.create_string_buffer(size * _NAME)
+        self._in_iov = (_Iovec * size)()
+        self._out_iov = (_Iovec * size)()
+        self._in_hdr = (_Mmsghdr * size)()
+        self._out_hdr = (_Mmsghdr * size)()
+        names = ctypes.addressof(self._names)
+        for i in range(size):
+            self._in_iov[i].base = ctypes.addressof(self._in) + i * SLOT
+            self._in_iov[i].len = SLOT
+            self._out_iov[i].base = ctypes.addressof(self._out) + i * SLOT
+            for hdr, iov in ((self._in_hdr, self._in_iov), (self._out_hdr, self._out_iov)):
+                hdr[i].hdr.name = names + i * _NAME
+                hdr[i].hdr.namelen = namelen
+                hdr[i].hdr.iov = ctypes.addressof(iov) + i * ctypes.sizeof(_Iovec)
+                hdr[i].hdr.iovlen = 1
+        self._fresh = bytes(self._in_hdr)  # namelen and flags are written by the kernel
+        self._in_addr = ctypes.addressof(self._in_hdr)
+        self._out_addr = ctypes.addressof(self._out_hdr)
+        self.names = names
+        self.packets = memoryview(self._in).cast("B")
+        self._replies = memoryview(self._out).cast("B")
+        stride = ctypes.sizeof(_Mmsghdr)
+        lengths = memoryview(self._in_hdr).cast("B").cast("I")
+        self._lengths = lengths[_Mmsghdr.len.offset // 4 :: stride // 4]
+        pointers = memoryview(self._out_hdr).cast("B").cast("P")
+        self._out_names = pointers[_Msghdr.name.offset // 8 :: stride // 8]
+        self._out_lengths = memoryview(self._out_iov).cast("B").cast("Q")[1::2]
+        self.offsets = [(i * SLOT, i * _NAME) for i in range(size)]
+
+    def receive(self) -> tuple[list[int], bytes]:
+        """Read up to `size` datagrams: their lengths, and their senders' addresses (one
+        `_NAME`-byte slot each). Nothing when none is waiting."""
+        ctypes.memmove(self._in_addr, self._fresh, len(self._fresh))
+        count = self._recvmmsg(self._fd, self._in_addr, self.size, socket.MSG_DONTWAIT, None)
+        if count <= 0:
+            if count < 0 and ctypes.get_errno() not in (errno.EAGAIN, errno.EINTR):
+                log.debug("recvmmsg: %s", errno.errorcode.get(ctypes.get_errno(), "?"))
+            return [], b""
+        return self._lengths[:count].tolist(), ctypes.string_at(self.names, count * _NAME)
+
+    def send(self, replies: list[tuple[bytes, int]], names: bytes) -> None:
+        """Send each reply to the sender of the receive slot given with it."""
+        out, lengths, pointers, base = self._replies, self._out_lengths, self._out_names, 0
+        count = 0
+        for reply, slot in replies:
+            size = len(reply)
+            if size > SLOT:
+                self._send_one(reply, self.address(names, slot))
+                continue
+            out[base : base + size] = reply
+            lengths[count] = size
+            pointers[count] = self.names + slot * _NAME
+            count += 1
+            base += SLOT
+        done = 0
+        while done < count:
+            sent = self._sendmmsg(
+                self._fd, self._out_addr + done * ctypes.sizeof(_Mmsghdr), count - done, 0
+            )
+            if sent <= 0:
+                log.debug("sendmmsg: %s", errno.errorcode.get(ctypes.get_errno(), "?"))
+                done += 1  # that reply is lost, as with a failing sendto
+            else:
+                done += sent
+
+    def _send_one(self, reply: bytes, address: tuple[str, int]) -> None:
+        try:
+            self.sock.sendto(reply, address)
+        except OSError as exc:
+            log.debug("could not answer %s: %s", address, exc)
+
+    def client(self, key: bytes) -> str:
+        """The client's address as text, as `recvfrom` gives it, from the key's bytes."""
+        if self.v4:
+            return socket.inet_ntop(socket.AF_INET, key)
+        text = socket.inet_ntop(socket.AF_INET6, key[:16])
+        scope = int.from_bytes(key[16:20], sys.byteorder)
+        if scope:
+            text = socket.getnameinfo((text, 0, 0, scope), socket.NI_NUMERICHOST)[0]
+        return text
+
+    def address(self, names: bytes, slot: int) -> tuple[str, int]:
+        """The sender of a receive slot as an address for `sendto`."""
+        raw = names[slot * _NAME : (slot + 1) * _NAME]
+        port = int.from_bytes(raw[2:4], "big")
+        if self.v4:
+            return socket.inet_ntop(socket.AF_INET, raw[4:8]), port
+        flow = int.from_bytes(raw[4:8], "big")
+        scope = int.from_bytes(raw[24:28], sys.byteorder)
+        return (socket.inet_ntop(socket.AF_INET6, raw[8:24]), port, flow, scope)  # type: ignore[return-value]
+
+
 class UdpLoop:
     """Serves one UDP socket; forwards to the upstream with fresh IDs and a deadline each."""
 
@@ -71,6 +232,7 @@ class UdpLoop:
         *,
         timeout: float = 2.0,
         tick: Callable[[], None] | None = None,
+        batch_io: bool = True,
     ) -> None:
         self.sock = sock
         self.dns = dns
@@ -84,6 +246,13 @@ class UdpLoop:
         self.sock.setblocking(False)
         self.pending: dict[int, tuple[Forward, tuple[str, int], float]] = {}
         self.deadlines: deque[tuple[float, int]] = deque()
+        self.batch: BatchIO | None = None
+        if batch_io:
+            try:
+                self.batch = BatchIO(sock)
+            except (OSError, AttributeError) as exc:
+                log.info("answering one datagram per system call: %s", exc)
+        self._texts: dict[bytes, str] = {}
 
     def serve(self) -> None:
         """Run until `running` is cleared (checked at least twice a second)."""
@@ -132,6 +301,9 @@ class UdpLoop:
         Sent back to back, they find a client still awake from the first one, instead of
         waking it for each (which costs both sides more than the answers themselves).
         """
+        if self.batch is not None:
+            self._clients_batched(self.batch)
+            return
         recv, send, forward = self.sock.recvfrom, self.sock.sendto, self._forward
         burst = self.dns.burst()
         answer, clients, now, start, append = (
@@ -169,6 +341,46 @@ class UdpLoop:
                 send(reply, address)
             except OSError as exc:
                 log.debug("could not answer %s: %s", address, exc)
+
+    def _clients_batched(self, batch: BatchIO) -> None:
+        """`_clients` with one system call for the burst each way (see BatchIO)."""
+        lengths, names = batch.receive()
+        if not lengths:
+            return
+        burst = self.dns.burst()
+        answer, clients, now, start, append = (
+            burst.answer,
+            burst.clients,
+            burst.now,
+            burst.start,
+            burst.append,
+        )
+        packets, texts, (first, last) = batch.packets, self._texts, batch.key
+        replies: list[tuple[bytes, int]] = []
+        put = replies.append
+        for slot, (length, (at, name)) in enumerate(zip(lengths, batch.offsets, strict=False)):
+            data = packets[at : at + length].tobytes()
+            key = names[name + first : name + last]
+            client = texts.get(key)
+            if client is None:
+                if len(texts) >= 65536:
+                    texts.clear()
+                client = texts[key] = batch.client(key)
+            # A packet the filter remembers is answered here (see Burst): the hot path.
+            known = clients.get(client)
+            if known is not None:
+                entry = known.memo.get(data[2:])
+                if entry is not None and entry[2] > now:
+                    if entry[1] is not None:
+                        append(start + known.text + entry[1])
+                    put((data[:2] + entry[0], slot))
+                    continue
+            reply = answer(data, client)
+            if type(reply) is bytes:
+                put((reply, slot))
+            elif reply is not None:
+                self._forward(reply, batch.address(names, slot))  # type: ignore[arg-type]
+        batch.send(replies, names)
 
     @staticmethod
     def _send(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import dns.flags
@@ -11,8 +13,13 @@ import dns.message
 import dns.query
 import dns.rcode
 import dns.rdatatype
+import pytest
 
-from safeschool.engine import write_snapshot
+from safeschool.daemons import dnswire as wire
+from safeschool.daemons.dnscache import ReplyCache
+from safeschool.daemons.dnsfilter import DnsFilter
+from safeschool.daemons.dnsserver import UdpLoop, bind_sockets
+from safeschool.engine import PolicyHolder, load_policy, write_snapshot
 from safeschool.eventlog import iter_spool
 from tests.daemons.conftest import RunningDns, policy_data, start_dns, stop_process
 from tests.daemons.fakedns import FakeUpstream
@@ -219,3 +226,109 @@ def test_remembered_answers_are_right_and_logged_every_time(dns_server: RunningD
         "group",
         "rule",
     }
+
+
+@pytest.fixture(params=[True, False], ids=["recvmmsg", "recvfrom"])
+def loop(
+    request: pytest.FixtureRequest, policy_file: Path, upstream: FakeUpstream
+) -> Iterator[tuple[UdpLoop, list[bytes]]]:
+    """A UDP loop in this process: with a system call per burst each way, and without."""
+    events: list[bytes] = []
+    core = DnsFilter(PolicyHolder(policy_file, load_policy(policy_file)), ReplyCache(), events)  # type: ignore[arg-type]
+    udp, tcp = bind_sockets("127.0.0.1", 0)
+    tcp.close()
+    server = UdpLoop(udp, ("127.0.0.1", upstream.port), core, timeout=1, batch_io=request.param)
+    assert (server.batch is not None) == request.param
+    thread = threading.Thread(target=server.serve, daemon=True)
+    thread.start()
+    try:
+        yield server, events
+    finally:
+        server.running = False
+        thread.join(timeout=5)
+        udp.close()
+
+
+def test_a_burst_from_many_clients_is_answered_to_each(loop: tuple[UdpLoop, list[bytes]]) -> None:
+    server, events = loop
+    address = server.sock.getsockname()
+    names = ["adult.test", "www.google.com", "fine.example.test", "Social.Test"]
+    clients = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(3)]
+    try:
+        for round_ in range(3):
+            sent: dict[tuple[int, int], str] = {}
+            for n in range(150):  # more than a burst, from three sockets at once
+                client, name = clients[n % 3], names[n % 4]
+                query = dns.message.make_query(name, "A")
+                query.id = round_ * 1000 + n
+                client.sendto(query.to_wire(), address)
+                sent[(n % 3, query.id)] = name
+            for index, client in enumerate(clients):
+                client.settimeout(5)
+                for _ in range(50):
+                    reply = dns.message.from_wire(client.recv(4096))
+                    name = sent.pop((index, reply.id))
+                    assert reply.question[0].name.to_text() == name + "."
+                    first = reply.answer[0][0].to_text()
+                    if name in ("adult.test", "Social.Test"):
+                        assert first == "127.0.0.1"
+                    elif name == "www.google.com":
+                        assert first == "forcesafesearch.google.com."
+                    else:
+                        assert first.startswith("192.0.2.")
+            assert not sent
+    finally:
+        for client in clients:
+            client.close()
+    assert len(events) == 450
+
+
+def test_malformed_and_oversized_answers_in_a_burst(loop: tuple[UdpLoop, list[bytes]]) -> None:
+    server, _ = loop
+    query = dns.message.make_query("big.example.test", "A", use_edns=0, payload=65535)
+    parsed = wire.parse_query(query.to_wire())
+    big = wire.answer_reply(parsed, [wire.record(b"\xc0\x0c", 1, 60, b"\x01\x02\x03\x04")] * 400)
+    assert len(big) > 4096
+    assert server.dns.cache.store(parsed.question.lower(), big)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+        client.settimeout(5)
+        address = server.sock.getsockname()
+        client.sendto(b"", address)
+        client.sendto(b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x3fabc", address)
+        for ident in (7, 8):
+            query.id = ident
+            client.sendto(query.to_wire(), address)
+        received = {}
+        for _ in range(3):  # in any order: the oversized ones are sent on their own
+            data = client.recv(65535)
+            received[int.from_bytes(data[:2], "big")] = data
+        formerr = dns.message.from_wire(received[0x1234])
+        assert formerr.rcode() == dns.rcode.FORMERR
+        for ident in (7, 8):
+            assert received[ident][2:] == big[2:]
+
+
+@pytest.mark.parametrize("batch_io", [True, False], ids=["recvmmsg", "recvfrom"])
+def test_ipv6_clients_are_answered_and_named(
+    policy_file: Path, upstream: FakeUpstream, batch_io: bool
+) -> None:
+    try:
+        udp, tcp = bind_sockets("::1", 0)
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    tcp.close()
+    events: list[bytes] = []
+    core = DnsFilter(PolicyHolder(policy_file, load_policy(policy_file)), ReplyCache(), events)  # type: ignore[arg-type]
+    server = UdpLoop(udp, ("127.0.0.1", upstream.port), core, batch_io=batch_io)
+    thread = threading.Thread(target=server.serve, daemon=True)
+    thread.start()
+    try:
+        for _ in range(2):
+            query = dns.message.make_query("fine.example.test", "AAAA")
+            reply = dns.query.udp(query, "::1", port=udp.getsockname()[1], timeout=5)
+            assert answers(reply)[0].startswith("2001:db8::")
+    finally:
+        server.running = False
+        thread.join(timeout=5)
+        udp.close()
+    assert [json.loads(e)["client"] for e in events] == ["::1", "::1"]
