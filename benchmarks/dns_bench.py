@@ -247,8 +247,11 @@ def run_fuzz(count: int) -> None:
         core = DnsFilter(PolicyHolder(path, load_policy(path)), ReplyCache(), NullLog())
         started = time.monotonic()
         answered = 0
-        for packet in packets(count, seed=11):
-            reply = core.answer(packet, "127.0.0.1")
+        answer = core.burst().answer
+        for index, packet in enumerate(packets(count, seed=11)):
+            if not index % 64:  # as the UDP loop does: the clocks are read once per burst
+                answer = core.burst().answer
+            reply = answer(packet, "127.0.0.1")
             answered += isinstance(reply, bytes)
         print(
             f"fuzz: {count:,} packets, {answered:,} answered, no crash, "

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from safeschool.engine import ALLOW, BLOCK, Decision, Policy, PolicyHolder
@@ -86,8 +87,7 @@ class _Client:
         """``"<address>",``: the client's part of an event."""
 
 
-@dataclass(frozen=True, slots=True)
-class Burst:
+class Burst(NamedTuple):
     """Answering a burst of UDP packets (see `DnsFilter.burst`).
 
     `answer` takes a packet and the client's address. The other fields let a server loop
@@ -132,6 +132,7 @@ class DnsFilter:
         self._clients: dict[str, _Client] = {}
         self._groups: dict[int, dict[bytes, Entry]] = {}
         self._remembered = 0
+        self._event_ends: dict[tuple[str, str | None, str | None, str], bytes] = {}
 
     def answer(self, data: bytes, client: str, stream: bool = False) -> bytes | Forward | None:
         """The reply to one packet, a Forward job, or None when it should be dropped.
@@ -141,7 +142,8 @@ class DnsFilter:
         if stream:
             wall = self.clock()
             return self._compute(data, client, True, self._event_start(wall), False)
-        return self.burst().answer(data, client)
+        now, start = self._begin()
+        return self._lookup(data, client, now, start)
 
     def burst(self) -> Burst:
         """What answers UDP packets as `answer` does, for the next few milliseconds.
@@ -153,6 +155,17 @@ class DnsFilter:
         changes (schedules are minute-granular); answers from the cache until their TTLs would
         next be lowered, or they expire, and then they are renewed from the cache.
         """
+        now, start = self._begin()
+        lookup = self._lookup
+
+        def answer(data: bytes, client: str) -> bytes | Forward | None:
+            return lookup(data, client, now, start)
+
+        return Burst(answer, self._clients, now, start, self.events.append)
+
+    def _begin(self) -> tuple[float, bytes]:
+        """Read the clocks; forget everything when the policy or (if it matters) the minute
+        has changed. The cache clock's time and the start of the events."""
         wall = self.clock()
         now = self.cache.clock()
         policy = self.holder.policy
@@ -160,27 +173,23 @@ class DnsFilter:
         if policy is not self._policy or minute != self._minute:
             self._forget()
             self._policy, self._minute = policy, minute
-        clients = self._clients
-        start = self._event_start(wall)
-        append = self.events.append
-        compute = self._compute
-        renew = self._renew
+        return now, self._event_start(wall)
 
-        def answer(data: bytes, client: str) -> bytes | Forward | None:
-            known = clients.get(client)
-            if known is not None:
-                key = data[2:]
-                entry = known.memo.get(key)
+    def _lookup(self, data: bytes, client: str, now: float, start: bytes) -> bytes | Forward | None:
+        """The remembered reply (renewed from the cache if its second is over), else the
+        whole way."""
+        known = self._clients.get(client)
+        if known is not None:
+            key = data[2:]
+            entry = known.memo.get(key)
+            if entry is not None:
+                if entry[2] <= now:
+                    entry = self._renew(known.memo, key, entry)
                 if entry is not None:
-                    if entry[2] <= now:
-                        entry = renew(known.memo, key, entry)
-                    if entry is not None:
-                        if entry[1] is not None:
-                            append(start + known.text + entry[1])
-                        return data[:2] + entry[0]
-            return compute(data, client, False, start, True)
-
-        return Burst(answer, clients, now, start, append)
+                    if entry[1] is not None:
+                        self.events.append(start + known.text + entry[1])
+                    return data[:2] + entry[0]
+        return self._compute(data, client, False, start, True)
 
     def _forget(self) -> None:
         """Drop every remembered reply and client group (in place: bursts hold the dicts)."""
@@ -354,14 +363,19 @@ class DnsFilter:
         """The event's fields after the time and client, as JSON text (None: not logged)."""
         if decision.action == ALLOW and not self.log_allowed:
             return None
-        return b'"host":%s,"qtype":%d,"action":%s,"category":%s,"group":%s,"rule":%s}' % (
-            json_text(query.name),
-            query.qtype,
-            json_text(decision.action),
-            json_text(decision.category),
-            json_text(decision.group),
-            json_text(decision.rule),
-        )
+        outcome = (decision.action, decision.category, decision.group, decision.rule)
+        end = self._event_ends.get(outcome)
+        if end is None:
+            if len(self._event_ends) >= 10_000:
+                self._event_ends.clear()
+            end = b',"action":%s,"category":%s,"group":%s,"rule":%s}' % (
+                json_text(decision.action),
+                json_text(decision.category),
+                json_text(decision.group),
+                json_text(decision.rule),
+            )
+            self._event_ends[outcome] = end
+        return b'"host":%s,"qtype":%d%s' % (json_text(query.name), query.qtype, end)
 
 
 def _address_in_url(url: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
