@@ -103,8 +103,9 @@ class PolicyWatcher:
         current = _signature(str(self.holder.path))
         if current is None or current == self._seen:
             return False
+        loaded = self.holder.reload()  # if this raises, the file is tried again next time
         self._seen = current
-        if self.holder.reload():
+        if loaded:
             self.reloads += 1
             log.info("policy reloaded from %s", self.holder.path)
             return True
@@ -117,3 +118,5 @@ class PolicyWatcher:
                 self.check()
             except (PolicyError, OSError) as exc:  # never let the watcher die
                 log.error("policy watcher: %s", exc)
+            except Exception:  # nor on anything unforeseen: say so and keep watching
+                log.exception("policy watcher: unexpected error; the policy in force is kept")

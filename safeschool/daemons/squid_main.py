@@ -61,6 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PolicyError as exc:
         print(f"safeschool squid-helper: {exc}", file=sys.stderr)
         return 1
+    # Watching starts from the file just loaded: a policy published from then on is picked up.
+    watcher = PolicyWatcher(holder)
     spool = None if args.no_event_log else (args.spool or default_spool_dir())
     events = open_event_log(spool, "squid")
     helper = SquidHelper(
@@ -70,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         block_url=args.block_url,
         log_allowed=not args.no_log_allowed,
     )
-    watcher = PolicyWatcher(holder).start()
+    watcher.start()
     try:
         serve(helper.answer_block, sys.stdin.fileno(), sys.stdout.fileno())
     except KeyboardInterrupt:
