@@ -194,7 +194,9 @@ class Policy:
             rules.safe_search.enabled and engine_for(host, rules.safe_search) is not None
         ):
             return None
-        mask = self._host_mask(host)
+        # Not through the host cache: callers remember the verdict itself.
+        table = self._table
+        mask = table.exact_mask(host) if is_ip_address(host) else table.mask(host)
         if mask & 1:
             decision = self._cached(BLOCK, group.name, ILLEGAL, "illegal")
             return self._verdict(decision, self._illegal_redirect, ())

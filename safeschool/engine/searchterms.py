@@ -39,6 +39,11 @@ _ENGINES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
 )
 
 
+# Every pattern above names its site by one whole label; a host with none of them is no engine.
+_ENGINE_LABELS = frozenset(
+    "google bing duckduckgo yahoo youtube ecosia brave yandex baidu startpage wikipedia amazon "
+    "ask qwant aol reddit tiktok pinterest twitter x instagram ebay".split()
+)
 _ANY_ENGINE = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _ENGINES))
 
 
@@ -61,7 +66,7 @@ def extract_search_terms(url: str) -> str | None:
 @functools.lru_cache(maxsize=16384)
 def search_params(host: str) -> tuple[str, ...] | None:
     """The query parameters that carry the search on this (normalised) host, or None."""
-    if _ANY_ENGINE.fullmatch(host) is None:
+    if _ENGINE_LABELS.isdisjoint(host.split(".")) or _ANY_ENGINE.fullmatch(host) is None:
         return None
     for pattern, params in _ENGINES:
         if pattern.fullmatch(host):
