@@ -21,6 +21,8 @@ import time
 from collections import deque
 from collections.abc import Callable
 
+from safeschool.eventlog import Encoded, Event
+
 from .dnsfilter import DnsFilter, Forward
 from .dnswire import HEADER
 
@@ -306,13 +308,9 @@ class UdpLoop:
             return
         recv, send, forward = self.sock.recvfrom, self.sock.sendto, self._forward
         burst = self.dns.burst()
-        answer, clients, now, start, append = (
-            burst.answer,
-            burst.clients,
-            burst.now,
-            burst.start,
-            burst.append,
-        )
+        answer, clients, now, start = burst.answer, burst.clients, burst.now, burst.start
+        logged: list[Event | Encoded] = []  # handed to the event log once, after the burst
+        append = logged.append
         replies: list[tuple[bytes, tuple[str, int]]] = []
         put = replies.append
         for _ in range(BURST):
@@ -341,6 +339,8 @@ class UdpLoop:
                 send(reply, address)
             except OSError as exc:
                 log.debug("could not answer %s: %s", address, exc)
+        if logged:
+            self.dns.events.extend(logged)
 
     def _clients_batched(self, batch: BatchIO) -> None:
         """`_clients` with one system call for the burst each way (see BatchIO)."""
@@ -348,13 +348,9 @@ class UdpLoop:
         if not lengths:
             return
         burst = self.dns.burst()
-        answer, clients, now, start, append = (
-            burst.answer,
-            burst.clients,
-            burst.now,
-            burst.start,
-            burst.append,
-        )
+        answer, clients, now, start = burst.answer, burst.clients, burst.now, burst.start
+        logged: list[Event | Encoded] = []  # handed to the event log once, after the burst
+        append = logged.append
         packets, texts, (first, last) = batch.packets, self._texts, batch.key
         replies: list[tuple[bytes, int]] = []
         put = replies.append
@@ -381,6 +377,8 @@ class UdpLoop:
             elif reply is not None:
                 self._forward(reply, batch.address(names, slot))  # type: ignore[arg-type]
         batch.send(replies, names)
+        if logged:
+            self.dns.events.extend(logged)
 
     @staticmethod
     def _send(
