@@ -15,6 +15,25 @@ WHEN = [
 ]
 
 
+def reason_field(help_text: str = "") -> forms.CharField:
+    """The reason every proposed change must give (DfE standard 1)."""
+    return forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=help_text,
+        error_messages={"required": "Say why the change is needed."},
+    )
+
+
+def risk_field(help_text: str = "") -> forms.CharField:
+    """The risk assessment every proposed change must give."""
+    return forms.CharField(
+        label="Risk assessment",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=help_text,
+        error_messages={"required": "Assess the risk of the change."},
+    )
+
+
 class ProposalForm(forms.Form):
     kind = forms.ChoiceField(
         label="What kind of change",
@@ -45,14 +64,9 @@ class ProposalForm(forms.Form):
     schedule = forms.CharField(
         required=False, max_length=40, help_text="The schedule's name, such as lunch."
     )
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="What is blocked or allowed, and why (DfE standard 1).",
-    )
-    risk_assessment = forms.CharField(
-        label="Risk assessment",
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Who could be harmed by this change, how likely, and what reduces the risk.",
+    reason = reason_field("What is blocked or allowed, and why (DfE standard 1).")
+    risk_assessment = risk_field(
+        "Who could be harmed by this change, how likely, and what reduces the risk."
     )
 
     def __init__(self, *args: Any, school: School, **kwargs: Any) -> None:
@@ -77,10 +91,8 @@ class ProposalForm(forms.Form):
 
 
 class GroupSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
-    risk_assessment = forms.CharField(
-        label="Risk assessment", widget=forms.Textarea(attrs={"rows": 4})
-    )
+    reason = reason_field()
+    risk_assessment = risk_field()
 
     class Meta:
         model = FilterGroup
@@ -109,9 +121,7 @@ class EmergencyForm(forms.Form):
         required=False,
         empty_label="Everyone (the whole school)",
     )
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), help_text="Why this cannot wait for approval."
-    )
+    reason = reason_field("Why this cannot wait for approval.")
 
     def __init__(self, *args: Any, school: School, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -194,29 +204,13 @@ class ScheduleForm(ScheduleTimesForm):
 class ScheduleChangeForm(ScheduleTimesForm):
     """New days and times for a schedule, proposed for approval."""
 
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Why the times change, for example a new lunchtime from next term.",
-        error_messages={"required": "Say why the change is needed."},
-    )
-    risk_assessment = forms.CharField(
-        label="Risk assessment",
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="What the groups using it can reach at the new times that they could not "
-        "before, and what reduces the risk.",
-        error_messages={"required": "Assess the risk of the change."},
+    reason = reason_field("Why the times change, for example a new lunchtime from next term.")
+    risk_assessment = risk_field(
+        "What the groups using it can reach at the new times that they could not before, and "
+        "what reduces the risk."
     )
 
 
 class ScheduleRemoveForm(forms.Form):
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Why the schedule is no longer needed.",
-        error_messages={"required": "Say why the change is needed."},
-    )
-    risk_assessment = forms.CharField(
-        label="Risk assessment",
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Who could be affected, and what reduces the risk.",
-        error_messages={"required": "Assess the risk of the change."},
-    )
+    reason = reason_field("Why the schedule is no longer needed.")
+    risk_assessment = risk_field("Who could be affected, and what reduces the risk.")
