@@ -153,11 +153,9 @@ class SquidHelper:
 
     def answer_block(self, block: bytes) -> bytes:
         """The reply lines for a block of complete request lines (each ending in a newline)."""
-        if self.external_acl or block.translate(None, _PLAIN_BYTES):
-            return b"".join(self.answer(line.rstrip(b"\r")) for line in block.split(b"\n")[:-1])
         policy = self.holder.policy
-        if policy is None:
-            return b"".join(self.answer(line) for line in block.split(b"\n")[:-1])
+        if policy is None or self.external_acl or block.translate(None, _PLAIN_BYTES):
+            return b"".join(self.answer(line.rstrip(b"\r")) for line in block.split(b"\n")[:-1])
         self._refresh(policy)
         clients, slow = self._clients, self._slow
         log_allowed, schemes, max_line = self.log_allowed, _SCHEMES, proto.MAX_LINE
@@ -202,14 +200,12 @@ class SquidHelper:
                     if changed is not None:
                         body = _redirect_body(changed.redirect or "", changed.status)
                         fragment = memo.rewrite_fragment
-                if terms is not None:
-                    fragment = f'{fragment},"terms":{_json_string(terms)}'
-                elif not log_allowed and body is memo.body:
-                    fragment = ""
+                if terms is None and not log_allowed and body is memo.body:
+                    fragment = ""  # a plain allowed request, and those are not logged
             else:
                 body = _redirect_body(fill_compiled(memo.pattern, url, known[4], user), memo.status)
-                if terms is not None:
-                    fragment = f'{fragment},"terms":{_json_string(terms)}'
+            if terms is not None:
+                fragment = f'{fragment},"terms":{_json_string(terms)}'
             out.append(f"{tokens[0]} {body}\n" if first else f"{body}\n")
             if fragment:
                 logged.append(f'{stamp}{known[1]},"user":{known[2]},"url":"{url}",{fragment}}}')

@@ -123,12 +123,16 @@ class Policy:
         """Label bits of the host's domain entries, through a bounded cache."""
         found = self._mask_cache.get(host)
         if found is None:
-            numeric = is_ip_address(host)
-            found = self._table.exact_mask(host) if numeric else self._table.mask(host)
+            found = self._lookup_mask(host)
             if len(self._mask_cache) >= _MASK_CACHE_LIMIT:
                 self._mask_cache.clear()
             self._mask_cache[host] = found
         return found
+
+    def _lookup_mask(self, host: str) -> int:
+        """Label bits of the host's domain entries (an IP address only as itself)."""
+        table = self._table
+        return table.exact_mask(host) if is_ip_address(host) else table.mask(host)
 
     def _decide(
         self,
@@ -194,9 +198,7 @@ class Policy:
             rules.safe_search.enabled and engine_for(host, rules.safe_search) is not None
         ):
             return None
-        # Not through the host cache: callers remember the verdict itself.
-        table = self._table
-        mask = table.exact_mask(host) if is_ip_address(host) else table.mask(host)
+        mask = self._lookup_mask(host)  # not through the host cache: callers keep the verdict
         if mask & 1:
             decision = self._cached(BLOCK, group.name, ILLEGAL, "illegal")
             return self._verdict(decision, self._illegal_redirect, ())
@@ -371,24 +373,8 @@ def fill_redirect(
     template: str, url: str, client_ip: str | None, user: str | None, group: str, category: str
 ) -> tuple[str, int | None]:
     """Fill squidGuard's ``%a %n %i %s %t %u`` into a redirect; split off a ``302:`` prefix."""
-    status, parts = _parsed_template(template)
-    if len(parts) == 1:
-        return parts[0], status
-    values = {
-        "a": client_ip or "",
-        "n": "",
-        "i": "" if user in (None, "-") else user,
-        "s": group,
-        "t": category,
-        "u": url,
-    }
-    out = [parts[0]]
-    for part in parts[1:]:
-        if part[:1] in _FIELDS:
-            out += (values[part[0]], part[1:])
-        else:
-            out += ("%", part)
-    return "".join(out), status
+    status, pattern = compile_redirect(template, group, category)
+    return fill_compiled(pattern, url, client_ip, user), status
 
 
 _FIELDS = frozenset("anistu")
@@ -398,21 +384,26 @@ _FIELDS = frozenset("anistu")
 def compile_redirect(template: str, group: str, category: str) -> tuple[int | None, str]:
     """``(status, pattern)`` for `fill_compiled`: the template with ``%s %t %n`` filled in.
 
-    The same result as `fill_redirect` for every request, at a fraction of the cost.
+    Worked out once per template, group and category; `fill_compiled` then needs only the
+    request's own values (``%a %i %u``).
     """
     status, parts = _parsed_template(template)
     fixed = {"n": "", "s": group, "t": category}
-    out = [parts[0].replace("{", "{{").replace("}", "}}")]
+    out = [_literal(parts[0])]
     for part in parts[1:]:
         code = part[:1]
-        tail = part[1:].replace("{", "{{").replace("}", "}}")
         if code in fixed:
-            out += (fixed[code].replace("{", "{{").replace("}", "}}"), tail)
+            out += (_literal(fixed[code]), _literal(part[1:]))
         elif code in _FIELDS:
-            out += ("{", code, "}", tail)
+            out += ("{", code, "}", _literal(part[1:]))
         else:
-            out += ("%", part.replace("{", "{{").replace("}", "}}"))
+            out += ("%", _literal(part))
     return status, "".join(out)
+
+
+def _literal(text: str) -> str:
+    """Text that `str.format` gives back as it is."""
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 def fill_compiled(pattern: str, url: str, client_ip: str | None, user: str | None) -> str:

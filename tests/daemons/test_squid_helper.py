@@ -227,3 +227,22 @@ def test_odd_lines_take_the_full_path(helper: SquidHelper, lines: bytes) -> None
     assert helper.answer_block(lines).splitlines() == [
         helper.answer(line).rstrip(b"\n") for line in lines.splitlines()
     ]
+
+
+def test_without_allowed_requests_only_blocks_rewrites_and_searches_are_logged(
+    policy_file: Path,
+) -> None:
+    holder = PolicyHolder(policy_file, load_policy(policy_file))
+    full_events, fast_events = Events(), Events()
+    full = SquidHelper(holder, full_events, log_allowed=False)
+    fast = SquidHelper(holder, fast_events, log_allowed=False)
+    for line in LINES.splitlines():
+        full.answer(line)
+    fast.answer_block(LINES)
+    fast.answer_block(LINES)  # answered from memory
+    assert _without_times(fast_events) == _without_times(full_events) * 2
+    kept = {(e["url"], e["action"]) for e in fast_events}
+    assert ("http://fine.example/a", "allow") not in kept
+    assert ("http://fine.example/b?search=x", "allow") not in kept
+    assert ("http://www.adult.test/x?y=1", "block") in kept
+    assert ("http://www.bing.com/search?q=how+to+revise", "rewrite") in kept
