@@ -94,7 +94,8 @@ class Burst(NamedTuple):
     answer a remembered packet itself, without the call: ``known = clients.get(address)``;
     then, when ``entry = known.memo.get(packet[2:])`` is not None and ``entry[2] > now``,
     the reply is ``packet[:2] + entry[0]``, and unless ``entry[1]`` is None the event
-    ``start + known.text + entry[1]`` goes to `append`. Anything else goes to `answer`.
+    ``start + known.text + entry[1]`` goes to the event log (the loop hands over a burst's
+    events at once). Anything else goes to `answer`.
     """
 
     answer: Callable[[bytes, str], bytes | Forward | None]
@@ -103,7 +104,6 @@ class Burst(NamedTuple):
     """The cache clock's time, read at the start of the burst."""
     start: bytes
     """The start of every event in the burst (the time, the source)."""
-    append: Callable[[bytes], None]
 
 
 class DnsFilter:
@@ -161,7 +161,7 @@ class DnsFilter:
         def answer(data: bytes, client: str) -> bytes | Forward | None:
             return lookup(data, client, now, start)
 
-        return Burst(answer, self._clients, now, start, self.events.append)
+        return Burst(answer, self._clients, now, start)
 
     def _begin(self) -> tuple[float, bytes]:
         """Read the clocks; forget everything when the policy or (if it matters) the minute
