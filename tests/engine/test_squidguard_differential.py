@@ -26,6 +26,7 @@ from sgharness import (
 
 from safeschool.daemons.squidhelper import SquidHelper
 from safeschool.engine import PolicyHolder, load_squidguard_conf
+from safeschool.eventlog import NullLog
 
 pytestmark = pytest.mark.skipif(
     not HAVE_SQUIDGUARD, reason="squidGuard is not installed (apt-get install squidguard)"
@@ -253,10 +254,6 @@ def test_squidguard_bug_connect_target_with_trailing_dot_escapes_domain_lists(
     assert _both(conf, "http://sub.example.com./") == (True, True)
 
 
-class _Kept(list[object]):
-    """An event sink for the helper below."""
-
-
 @pytest.mark.parametrize("expressions", [True, False], ids=["with-expressions", "lists-only"])
 def test_squid_helper_answers_byte_for_byte_as_squidguard(
     tmp_path: Path, expressions: bool
@@ -283,7 +280,7 @@ def test_squid_helper_answers_byte_for_byte_as_squidguard(
         expected = run_squidguard(world.conf, lines, when)
         helper = SquidHelper(
             PolicyHolder(world.conf, policy),
-            _Kept(),  # type: ignore[arg-type]
+            NullLog(),
             clock=lambda when=when: when,  # type: ignore[misc]
         )
         for attempt in ("worked out", "remembered"):
