@@ -334,13 +334,13 @@ class UdpLoop:
                 put((reply, address))
             elif reply is not None:
                 forward(reply, address)  # type: ignore[arg-type]
+        if logged:  # queued before the answers leave, as each one was before
+            self.dns.events.extend(logged)
         for reply, address in replies:
             try:
                 send(reply, address)
             except OSError as exc:
                 log.debug("could not answer %s: %s", address, exc)
-        if logged:
-            self.dns.events.extend(logged)
 
     def _clients_batched(self, batch: BatchIO) -> None:
         """`_clients` with one system call for the burst each way (see BatchIO)."""
@@ -376,9 +376,9 @@ class UdpLoop:
                 put((reply, slot))
             elif reply is not None:
                 self._forward(reply, batch.address(names, slot))  # type: ignore[arg-type]
-        batch.send(replies, names)
-        if logged:
+        if logged:  # queued before the answers leave, as each one was before
             self.dns.events.extend(logged)
+        batch.send(replies, names)
 
     @staticmethod
     def _send(
